@@ -1,0 +1,117 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Finding, parsing and saving gin configs.
+
+Every binary parses gin the same way (after ddsp's `parse_gin`):
+  1. the packaged config folder is added to gin's search path, so
+     `--gin_file=papers/audioscope_v2/separable_sa_16fps.gin` resolves from a
+     wheel as well as from a source checkout;
+  2. the newest `operative_config-*.gin` of the model directory, if any, so a
+     resumed job, evaluation and export see exactly the training config;
+  3. the user's `--gin_file`s, then the `--gin_param` bindings.
+"""
+
+import glob
+import os
+import re
+from typing import Optional, Sequence
+
+from absl import logging
+import gin
+
+OPERATIVE_CONFIG_PATTERN = 'operative_config-*.gin'
+
+
+def gin_config_dir() -> str:
+  """Returns the folder holding the packaged gin configs.
+
+  Prefers the installed `audioscope_gin` package and falls back to the `gin/`
+  folder of a source checkout.
+  """
+  try:
+    import audioscope_gin  # pylint: disable=g-import-not-at-top
+    path = os.path.dirname(os.path.abspath(audioscope_gin.__file__))
+    if os.path.isdir(path):
+      return path
+  except ImportError:
+    pass
+  path = os.path.join(
+      os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'gin')
+  if not os.path.isdir(path):
+    raise FileNotFoundError(
+        'Cannot find the audioscope gin configs: neither the installed package '
+        '`audioscope_gin` nor a source checkout folder `gin/` exists. '
+        'Reinstall audioscope with `pip install .`.')
+  return path
+
+
+def list_gin_files(subdir: str = '') -> Sequence[str]:
+  """All packaged gin files below `subdir`, relative to the config folder."""
+  root = gin_config_dir()
+  pattern = os.path.join(root, subdir, '**', '*.gin')
+  return sorted(
+      os.path.relpath(p, root) for p in glob.glob(pattern, recursive=True))
+
+
+def add_search_paths(extra_paths: Sequence[str] = ()) -> None:
+  """Adds the packaged config folder (and any extra folders) to gin."""
+  for path in [gin_config_dir(), *extra_paths]:
+    gin.add_config_file_search_path(path)
+
+
+def latest_operative_config(model_dir: str) -> Optional[str]:
+  """The newest `operative_config-<step>.gin` in `model_dir`, or None."""
+  paths = glob.glob(os.path.join(model_dir, OPERATIVE_CONFIG_PATTERN))
+  if not paths:
+    return None
+
+  def _step(path):
+    match = re.search(r'operative_config-(\d+)\.gin$', path)
+    return int(match.group(1)) if match else -1
+
+  return max(paths, key=_step)
+
+
+def parse_gin(gin_files: Sequence[str] = (),
+              gin_params: Sequence[str] = (),
+              model_dir: Optional[str] = None,
+              skip_unknown: bool = False,
+              finalize: bool = False) -> None:
+  """Parses gin in audioscope's order (see the module docstring).
+
+  Args:
+    gin_files: config files, absolute or relative to the packaged folder.
+    gin_params: single bindings, e.g. `'ImprovedTDCN.num_sources = 8'`.
+    model_dir: if it holds an operative config, that config is parsed first.
+    skip_unknown: passed to gin: ignore bindings of unknown configurables.
+    finalize: lock the config after parsing.
+  """
+  add_search_paths()
+  if model_dir:
+    operative = latest_operative_config(model_dir)
+    if operative:
+      logging.info('Restoring the operative gin config %s', operative)
+      gin.parse_config_file(operative, skip_unknown=True)
+  gin.parse_config_files_and_bindings(
+      list(gin_files), list(gin_params), skip_unknown=skip_unknown,
+      finalize_config=finalize)
+
+
+def write_operative_config(model_dir: str, step: int) -> str:
+  """Writes `operative_config-<step>.gin` to `model_dir`; returns its path."""
+  os.makedirs(model_dir, exist_ok=True)
+  path = os.path.join(model_dir, f'operative_config-{step}.gin')
+  with open(path, 'w') as f:
+    f.write(gin.operative_config_str())
+  return path
