@@ -23,6 +23,7 @@ Every binary parses gin the same way (after ddsp's `parse_gin`):
 """
 
 import glob
+import importlib.util
 import os
 import re
 from typing import Optional, Sequence
@@ -39,13 +40,11 @@ def gin_config_dir() -> str:
   Prefers the installed `audioscope_gin` package and falls back to the `gin/`
   folder of a source checkout.
   """
-  try:
-    import audioscope_gin  # pylint: disable=g-import-not-at-top
-    path = os.path.dirname(os.path.abspath(audioscope_gin.__file__))
-    if os.path.isdir(path):
-      return path
-  except ImportError:
-    pass
+  spec = importlib.util.find_spec('audioscope_gin')
+  if spec is not None and spec.submodule_search_locations:
+    for path in spec.submodule_search_locations:
+      if os.path.isdir(path):
+        return path
   path = os.path.join(
       os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'gin')
   if not os.path.isdir(path):

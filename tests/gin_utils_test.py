@@ -32,9 +32,12 @@ class GinUtilsTest(tf.test.TestCase):
     gin.clear_config()
     super().tearDown()
 
-  def test_config_dir_holds_the_package_marker(self):
+  def test_config_dir_is_the_gin_folder(self):
     self.assertTrue(
-        os.path.exists(os.path.join(gin_utils.gin_config_dir(), '__init__.py')))
+        os.path.exists(os.path.join(gin_utils.gin_config_dir(), 'README.md')))
+
+  def test_gin_config_is_not_shadowed(self):
+    self.assertTrue(hasattr(gin, 'configurable'), msg=gin.__file__)
 
   def test_operative_config_is_reparsed_before_user_bindings(self):
     model_dir = self.create_tempdir().full_path
