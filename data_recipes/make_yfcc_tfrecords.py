@@ -1,0 +1,80 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+r"""Makes clip TFRecords from the published YFCC100M clip lists (PyAV decode).
+
+  python -m data_recipes.make_yfcc_tfrecords \
+    --clip_list=audioscope_v2_yfcc100m_clip_lists/unfiltered_test_clips.csv \
+    --video_root=/data/yfcc100m --output_dir=/data/audioscope/test \
+    --num_workers=8
+
+Writes `<output_dir>/<list name>-0000i-of-0000n.tfrecord`, a `.done.json`
+marker per finished shard (a restarted run skips those) and
+`<list name>.report.json` with the skipped rows per reason. See
+data_recipes/README.md; for a cluster use data_recipes/yfcc_beam.py.
+"""
+
+from absl import app
+from absl import flags
+
+from data_recipes import make_yfcc_tfrecords_lib
+
+_CLIP_LIST = flags.DEFINE_multi_string(
+    'clip_list', None, 'Clip list CSV(s): video path, start, end.')
+_VIDEO_ROOT = flags.DEFINE_string(
+    'video_root', None, 'Folder the listed video paths are relative to.')
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Output folder.')
+_LABEL = flags.DEFINE_enum(
+    'label', 'auto', ['auto', 'unlabelled', 'on_screen', 'off_screen'],
+    'Label stored in the clips; auto reads it from the list name.')
+_ROWS_PER_SHARD = flags.DEFINE_integer('rows_per_shard', 256,
+                                       'Rows per output shard.')
+_NUM_WORKERS = flags.DEFINE_integer('num_workers', 1, 'Worker processes.')
+_START_METHOD = flags.DEFINE_enum(
+    'start_method', 'forkserver', ['forkserver', 'spawn', 'fork'],
+    'multiprocessing start method (fork is unsafe with TensorFlow).')
+_FRAME_ENCODING = flags.DEFINE_enum('frame_encoding', 'jpeg', ['jpeg', 'raw'],
+                                    'How frames are stored.')
+_JPEG_QUALITY = flags.DEFINE_integer('jpeg_quality', 90, 'JPEG quality.')
+_SAMPLE_RATE = flags.DEFINE_integer('sample_rate', 16000, 'Audio rate, Hz.')
+_FRAME_RATE = flags.DEFINE_float('frame_rate', 16.0, 'Stored frame rate.')
+_FRAME_SIZE = flags.DEFINE_list('frame_size', ['128', '128'],
+                                'Frame height,width.')
+_MAX_PAD_SECONDS = flags.DEFINE_float(
+    'max_pad_seconds', 0.5,
+    'A stream ending at most this early is padded; later: out_of_range.')
+_MAX_ROWS = flags.DEFINE_integer('max_rows', None,
+                                 'Only the first rows of each list.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  make_yfcc_tfrecords_lib.make_from_lists(
+      _CLIP_LIST.value, video_root=_VIDEO_ROOT.value,
+      output_dir=_OUTPUT_DIR.value, label=_LABEL.value,
+      rows_per_shard=_ROWS_PER_SHARD.value, num_workers=_NUM_WORKERS.value,
+      start_method=_START_METHOD.value, max_rows=_MAX_ROWS.value,
+      frame_encoding=_FRAME_ENCODING.value, jpeg_quality=_JPEG_QUALITY.value,
+      sample_rate=_SAMPLE_RATE.value, frame_rate=_FRAME_RATE.value,
+      frame_size=tuple(int(v) for v in _FRAME_SIZE.value),
+      max_pad_seconds=_MAX_PAD_SECONDS.value)
+
+
+def console_entry_point():
+  flags.mark_flags_as_required(['clip_list', 'video_root', 'output_dir'])
+  app.run(main)
+
+
+if __name__ == '__main__':
+  console_entry_point()
