@@ -1,0 +1,125 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Video embedding network Z_V (paper sec. 3.2).
+
+Every frame goes through one MobileNetV1 trunk independently (one batched call
+on `[batch * T, H, W, 3]`); the `feature_endpoint` activation (default
+`Conv2d_11_pointwise`, output stride 16: an 8x8 grid, G = 64, for 128x128
+frames) is flattened over space and projected to D by a dense layer.
+"""
+
+from typing import Optional
+
+import gin
+import tensorflow as tf
+
+from audioscope.embeddings import mobilenet
+
+
+def frames_to_float(frames: tf.Tensor) -> tf.Tensor:
+  """uint8 frames -> float32 in [0, 1]; float frames are cast to float32."""
+  frames = tf.convert_to_tensor(frames)
+  if frames.dtype == tf.uint8:
+    return tf.cast(frames, tf.float32) / 255.0
+  if not frames.dtype.is_floating:
+    raise TypeError(
+        f'Video frames must be float32 in [0, 1] or uint8 in [0, 255], got '
+        f'dtype {frames.dtype.name}; convert them before calling the model.')
+  return tf.cast(frames, tf.float32)
+
+
+@gin.configurable
+@tf.keras.utils.register_keras_serializable(package='audioscope')
+class VideoEmbedding(tf.keras.Model):
+  """frames [batch, T, H, W, 3] -> Z_V [batch, G, T, D].
+
+  Frames are float32 in [0, 1] (uint8 is accepted and divided by 255) and
+  mapped to [-1, 1], MobileNetV1's input range. G = ceil(H / 16) *
+  ceil(W / 16) for the default endpoint, the grid flattened row-major.
+
+  Attributes:
+    trunk: the MobileNetV1 (pretrained weights from `weights_path`).
+    projection: Dense(D), always trainable.
+    freeze: when True (AudioScopeV2, the default) the trunk is not trainable
+      and always runs in inference mode, so its batch-norm statistics stay
+      fixed; when False (AudioScope v1) it is fine-tuned.
+  """
+
+  def __init__(self,
+               embedding_dim: int = 128,
+               width_multiplier: float = 1.0,
+               feature_endpoint: str = 'Conv2d_11_pointwise',
+               weights_path: Optional[str] = None,
+               freeze: bool = True,
+               **kwargs):
+    kwargs.setdefault('name', 'video_embedding')
+    super().__init__(**kwargs)
+    if embedding_dim < 1:
+      raise ValueError(f'embedding_dim must be >= 1, got {embedding_dim}.')
+    self.embedding_dim = int(embedding_dim)
+    self.width_multiplier = float(width_multiplier)
+    self.feature_endpoint = feature_endpoint
+    self.weights_path = weights_path
+    self.freeze = bool(freeze)
+    self.trunk = mobilenet.MobileNetV1(
+        width_multiplier=width_multiplier, input_channels=3,
+        final_endpoint=feature_endpoint, name='trunk')
+    self.trunk.trainable = not self.freeze
+    self.projection = tf.keras.layers.Dense(embedding_dim, name='projection')
+    if weights_path:
+      mobilenet.load_weights(self.trunk, weights_path)
+
+  def grid_size(self, height: int, width: int) -> int:
+    """G for frames of this size."""
+    stride = self.trunk.output_stride
+    return (-(-height // stride)) * (-(-width // stride))
+
+  def call(self, frames, training=None):
+    """Embeds every frame.
+
+    Args:
+      frames: `[batch, T, H, W, 3]`, float32 in [0, 1] or uint8.
+      training: Keras training flag (ignored by a frozen trunk).
+
+    Returns:
+      Z_V `[batch, G, T, D]`.
+    """
+    frames = frames_to_float(frames)
+    if frames.shape.rank != 5 or (frames.shape[-1] is not None and
+                                  frames.shape[-1] != 3):
+      raise ValueError(
+          f'Video frames must be [batch, T, H, W, 3], got shape '
+          f'{frames.shape}; add the missing axes (e.g. a batch axis).')
+    shape = tf.shape(frames)
+    batch, num_frames = shape[0], shape[1]
+    images = tf.reshape(frames * 2.0 - 1.0,
+                        tf.concat([[batch * num_frames], shape[2:]], 0))
+    trunk_training = False if self.freeze else training
+    features = self.trunk(images, training=trunk_training)
+    features_shape = tf.shape(features)
+    grid = features_shape[1] * features_shape[2]
+    channels = features.shape[-1]
+    features = tf.reshape(features, [batch, num_frames, grid, channels])
+    features = tf.transpose(features, [0, 2, 1, 3])
+    return self.projection(features)
+
+  def get_config(self):
+    return dict(name=self.name, embedding_dim=self.embedding_dim,
+                width_multiplier=self.width_multiplier,
+                feature_endpoint=self.feature_endpoint,
+                weights_path=self.weights_path, freeze=self.freeze)
+
+  @classmethod
+  def from_config(cls, config):
+    return cls(**config)
