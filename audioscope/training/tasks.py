@@ -1,0 +1,572 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The jobs trained by the loop of `train_lib`, as `Task`s.
+
+* `ToyRegressionTask`: a linear regression on synthetic data; tests the loop
+  and the binary in seconds.
+* `SeparatorPretrainingTask`: audio-only MixIT on audio MoMs (ECCV sec. 4.2).
+* `CoincidencePretrainingTask`: audio-visual coincidence pre-training of the
+  audio and video embedding networks.
+* `AudioVisualTask`: AudioScopeV2 (ECCV sec. 3.5): MixIT on NOn examples plus
+  an on-screen classifier loss on the MixIT pseudo-labels.
+"""
+
+import functools
+import os
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
+
+import gin
+import numpy as np
+import tensorflow as tf
+
+from audioscope import embeddings
+from audioscope import losses
+from audioscope import metrics
+from audioscope import model as model_lib
+from audioscope import separation
+from audioscope.embeddings import mobilenet
+from audioscope.training import summaries
+from audioscope.training import train_lib
+
+
+# ------------------------------- Toy task -----------------------------------
+
+
+@gin.configurable
+def toy_regression_dataset(global_batch_size: int,
+                           input_context: Optional[
+                               tf.distribute.InputContext] = None,
+                           num_features: int = 4,
+                           noise: float = 0.1,
+                           seed: int = 0,
+                           shuffle: bool = True,
+                           start_index: int = 0) -> tf.data.Dataset:
+  """Synthetic regression data: y = x . w + noise, repeating forever.
+
+  Example i is a pure function of (seed, i), so every replica layout sees the
+  same examples in the same order.
+
+  Args:
+    global_batch_size: examples per step over all replicas.
+    input_context: gives the per-replica batch size; shards the examples
+      when there are several pipelines.
+    num_features: size of x.
+    noise: standard deviation of the noise.
+    seed: fixes the weights w and every example.
+    shuffle: shuffle with a fixed seed (a stateful pipeline, for iterator
+      checkpoint tests).
+    start_index: index of the first example (held-out data starts later).
+
+  Returns:
+    A dataset of dicts `{'x': [batch, num_features], 'y': [batch]}`, batch
+    the per-replica batch size.
+  """
+  batch_size = global_batch_size
+  if input_context:
+    batch_size = input_context.get_per_replica_batch_size(global_batch_size)
+  weights = np.random.RandomState(seed).randn(num_features).astype(np.float32)
+
+  def make(index):
+    seeds = tf.stack([tf.cast(seed, tf.int64), index])
+    x = tf.random.stateless_normal([num_features], seed=seeds)
+    eps = tf.random.stateless_normal([], seed=seeds + 1) * noise
+    return {'x': x, 'y': tf.reduce_sum(x * weights) + eps}
+
+  dataset = tf.data.Dataset.range(start_index, 2**31)
+  if input_context and input_context.num_input_pipelines > 1:
+    dataset = dataset.shard(input_context.num_input_pipelines,
+                            input_context.input_pipeline_id)
+  dataset = dataset.map(make)
+  if shuffle:
+    dataset = dataset.shuffle(64, seed=seed)
+  return dataset.batch(batch_size, drop_remainder=True)
+
+
+@gin.configurable
+class ToyRegressionTask(train_lib.Task):
+  """A linear model fit by squared error; losses `mse` (+ `l2`)."""
+
+  def __init__(self, l2_weight: float = 0.0):
+    """Initialises the task.
+
+    Args:
+      l2_weight: weight of a per-example copy of the squared weight norm,
+        exercising `loss_weights`.
+    """
+    self.l2_weight = l2_weight
+
+  def build_model(self) -> tf.keras.Model:
+    return tf.keras.Sequential([tf.keras.layers.Dense(1, name='linear')],
+                               name='toy_regression')
+
+  def compute_losses(self, model, batch, training) -> Dict[str, tf.Tensor]:
+    prediction = model(batch['x'], training=training)[:, 0]
+    losses = {'mse': tf.square(prediction - batch['y'])}
+    if self.l2_weight:
+      l2 = tf.add_n([tf.reduce_sum(tf.square(v))
+                     for v in model.trainable_variables])
+      losses['l2'] = tf.fill(tf.shape(batch['y']), l2)
+    return losses
+
+  def loss_weights(self):
+    return {'l2': self.l2_weight} if self.l2_weight else {}
+
+  def summaries(self, model, batch, step):
+    prediction = model(batch['x'], training=False)[:, 0]
+    tf.summary.histogram('toy/residual', prediction - batch['y'], step=step)
+
+  def evaluate(self, model):
+    batch = next(iter(toy_regression_dataset(
+        32, shuffle=False, start_index=2**30)))
+    prediction = model(batch['x'], training=False)[:, 0]
+    mse = float(tf.reduce_mean(tf.square(prediction - batch['y'])))
+    # Larger is better for selection, as SNR and OSR are.
+    return {'snr': -10.0 * np.log10(mse + 1e-12), 'osr': -mse}
+
+
+# ------------------------------- Helpers ------------------------------------
+
+
+def _snr_loss_fn(snr_max_db: float):
+  return functools.partial(losses.negative_thresholded_snr,
+                           snr_max_db=snr_max_db)
+
+
+def _take_batches(dataset_fn: Callable[[], tf.data.Dataset],
+                  num_batches: int):
+  """The first `num_batches` batches of a fresh evaluation dataset."""
+  dataset = dataset_fn()
+  if isinstance(dataset, tf.data.Dataset):
+    dataset = dataset.take(num_batches)
+  for index, batch in enumerate(dataset):
+    if index >= num_batches:
+      break
+    yield batch
+
+
+def _check_keys(batch: Mapping[str, Any], keys: Sequence[str], task: str):
+  missing = [k for k in keys if k not in batch]
+  if missing:
+    raise ValueError(
+        f'{task} needs batches with {list(keys)}; the dataset lacks '
+        f'{missing} (it has {sorted(batch)}). Use the matching builder of '
+        'audioscope.data.pipeline.')
+
+
+def _median(values: List[np.ndarray]) -> float:
+  values = np.concatenate([np.ravel(v) for v in values]) if values else []
+  return float(np.median(values)) if len(values) else float('nan')
+
+
+# ------------------------ Separator pre-training -----------------------------
+
+
+@gin.configurable
+class SeparatorPretrainingTask(train_lib.Task):
+  """Audio-only MixIT pre-training of the separator (ECCV sec. 4.2).
+
+  Batches (`audioscope.data.pipeline.audio_mixit_dataset`): `audio`
+  `[batch, samples]` MoMs and their `reference_mixtures`
+  `[batch, 2, samples]`. Loss `mixit` `[batch]`: the MixIT loss (eq. 9) with
+  the negative thresholded SNR.
+
+  Checkpoints hold the separator under `separator`, the format
+  `AudioScopeV2.load_separator_checkpoint` (and `train.init_checkpoints`
+  with `(path, 'separator')`) reads.
+  """
+
+  def __init__(self,
+               snr_max_db: float = 30.0,
+               eval_dataset_fn: Optional[Callable[[], tf.data.Dataset]] = None,
+               eval_num_batches: int = 8,
+               summary_max_outputs: int = 2):
+    """Initialises the task.
+
+    Args:
+      snr_max_db: threshold of the negative thresholded SNR.
+      eval_dataset_fn: `() -> dataset` of validation MoMs (same layout); its
+        MixIT remix SNR is reported as `mixit_snr` (for
+        `train.selection_metrics = ('mixit_snr',)`).
+      eval_num_batches: validation batches per evaluation.
+      summary_max_outputs: examples per audio summary.
+    """
+    self.snr_max_db = snr_max_db
+    self.eval_dataset_fn = eval_dataset_fn
+    self.eval_num_batches = eval_num_batches
+    self.summary_max_outputs = summary_max_outputs
+
+  def build_model(self) -> tf.keras.Model:
+    # ImprovedTDCN is gin-configurable: its bindings shape the separator.
+    return separation.ImprovedTDCN()
+
+  def compute_losses(self, model, batch, training):
+    _check_keys(batch, ('audio', 'reference_mixtures'),
+                'SeparatorPretrainingTask')
+    sources = model(batch['audio'], training=training)
+    mixit_loss, _ = losses.mixit(batch['reference_mixtures'],
+                                 tf.cast(sources, tf.float32),
+                                 loss_fn=_snr_loss_fn(self.snr_max_db))
+    return {'mixit': mixit_loss}
+
+  def checkpoint_items(self, model):
+    return {'separator': model}
+
+  def summaries(self, model, batch, step):
+    n = self.summary_max_outputs
+    sources = model(batch['audio'][:n], training=False)
+    rate = model.sample_rate
+    summaries.audio_summary('audio/mixture', batch['audio'][:n], rate, step, n)
+    summaries.audio_summary('audio/references', batch['reference_mixtures'][:n],
+                            rate, step, n)
+    summaries.audio_summary('audio/sources', sources, rate, step, n)
+
+  def evaluate(self, model):
+    if self.eval_dataset_fn is None:
+      return None
+    snrs = []
+    for batch in _take_batches(self.eval_dataset_fn, self.eval_num_batches):
+      references = tf.cast(batch['reference_mixtures'], tf.float32)
+      sources = tf.cast(model(batch['audio'], training=False), tf.float32)
+      _, mixing = losses.mixit(references, sources,
+                               loss_fn=_snr_loss_fn(self.snr_max_db))
+      remix = tf.einsum('brm,bmt->brt', mixing, sources)
+      snrs.append(metrics.snr(references, remix).numpy())
+    return {'mixit_snr': float(np.mean(np.concatenate(snrs)))}
+
+
+# ---------------------- Coincidence pre-training -----------------------------
+
+
+@gin.configurable
+@tf.keras.utils.register_keras_serializable(package='audioscope')
+class CoincidenceModel(tf.keras.Model):
+  """Audio-visual coincidence classifier over the embedding networks.
+
+  The papers only cite the coincidence model (Jansen et al. 2020); this one
+  is our choice: Z_A `[batch, 1, T, D]` of the clip's audio and Z_V
+  `[batch, G, T, D]` averaged over the G positions are concatenated per
+  frame, passed through a ReLU dense layer, averaged over time, and a dense
+  layer gives one logit per example.
+
+  Attributes:
+    audio_embedding: `embeddings.AudioEmbedding` (trained: freeze=False).
+    video_embedding: `embeddings.VideoEmbedding` (trained: freeze=False).
+  """
+
+  def __init__(self, embedding_dim: int = 128, hidden_units: int = 128,
+               sample_rate: int = 16000, **kwargs):
+    """Builds the model.
+
+    Args:
+      embedding_dim: D of both embeddings.
+      hidden_units: width of the fusion layer.
+      sample_rate: audio rate in Hz.
+      **kwargs: Keras Model arguments.
+    """
+    kwargs.setdefault('name', 'coincidence')
+    super().__init__(**kwargs)
+    if embedding_dim < 1 or hidden_units < 1:
+      raise ValueError(f'embedding_dim ({embedding_dim}) and hidden_units '
+                       f'({hidden_units}) must be >= 1.')
+    self.embedding_dim = int(embedding_dim)
+    self.hidden_units = int(hidden_units)
+    self.sample_rate = int(sample_rate)
+    # Explicit arguments win over the gin bindings of the AudioScopeV2
+    # config (freeze=True, weights_path): this job trains the trunks.
+    self.audio_embedding = embeddings.AudioEmbedding(
+        sample_rate=self.sample_rate, embedding_dim=self.embedding_dim,
+        weights_path=None, freeze=False)
+    self.video_embedding = embeddings.VideoEmbedding(
+        embedding_dim=self.embedding_dim, weights_path=None, freeze=False)
+    self.fusion = tf.keras.layers.Dense(hidden_units, activation='relu',
+                                        name='fusion')
+    self.logit = tf.keras.layers.Dense(1, name='logit')
+
+  def call(self, audio, frames, training=None):
+    """Coincidence logits.
+
+    Args:
+      audio: `[batch, samples]` the clip's audio.
+      frames: `[batch, T, H, W, 3]` float32 in [0, 1].
+      training: Keras training flag.
+
+    Returns:
+      `[batch]` logits (> 0: audio and frames coincide).
+    """
+    num_frames = frames.shape[1] or tf.shape(frames)[1]
+    video = self.video_embedding(frames, training=training)  # [b, G, T, D]
+    sound = self.audio_embedding(audio[:, tf.newaxis], num_frames,
+                                 training=training)  # [b, 1, T, D]
+    joint = tf.concat([sound[:, 0], tf.reduce_mean(video, axis=1)], axis=-1)
+    hidden = tf.reduce_mean(self.fusion(joint), axis=1)  # [b, hidden]
+    return self.logit(hidden)[:, 0]
+
+  def get_config(self):
+    return dict(name=self.name, embedding_dim=self.embedding_dim,
+                hidden_units=self.hidden_units, sample_rate=self.sample_rate)
+
+
+@gin.configurable
+class CoincidencePretrainingTask(train_lib.Task):
+  """Audio-visual coincidence pre-training of both embedding networks.
+
+  Positives: a clip's audio with its own frames; negatives: the same audio
+  with the frames of the next clip of the per-replica batch (the frames
+  rolled by one), so the per-replica batch must hold at least 2 clips of
+  different videos. Loss `coincidence` `[batch]`: the mean of the binary
+  cross-entropies of the positive and the negative pair of each clip.
+
+  Batches: `frames` and the clip's audio, from `reference_mixtures[:, 0]`
+  when present (the primary clip of `non_dataset`) else `audio`
+  (`single_mixture_dataset`).
+
+  After each checkpoint the trunks are written where the embedding networks
+  read pre-trained weights (`mobilenet.save_weights`, a
+  `tf.train.Checkpoint(network=trunk)` prefix):
+  `<model_dir>/embeddings/audio_trunk` and `.../video_trunk`; bind
+  `AudioEmbedding.weights_path` and `VideoEmbedding.weights_path` to them.
+  """
+
+  def __init__(self, eval_dataset_fn: Optional[Callable[[], Any]] = None,
+               eval_num_batches: int = 8):
+    """Initialises the task.
+
+    Args:
+      eval_dataset_fn: `() -> dataset` of validation clips; reports
+        `accuracy` (positives and negatives) and `coincidence_loss`.
+      eval_num_batches: validation batches per evaluation.
+    """
+    self.eval_dataset_fn = eval_dataset_fn
+    self.eval_num_batches = eval_num_batches
+
+  def build_model(self) -> tf.keras.Model:
+    return CoincidenceModel()
+
+  @staticmethod
+  def _audio(batch):
+    _check_keys(batch, ('frames',), 'CoincidencePretrainingTask')
+    if 'reference_mixtures' in batch:
+      return batch['reference_mixtures'][:, 0]
+    _check_keys(batch, ('audio',), 'CoincidencePretrainingTask')
+    return batch['audio']
+
+  def _logits(self, model, batch, training):
+    audio = self._audio(batch)
+    frames = batch['frames']
+    if frames.shape[0] is not None and frames.shape[0] < 2:
+      raise ValueError(
+          'Coincidence pre-training needs at least 2 clips per replica (the '
+          'negatives are the next clip\'s frames); raise the batch size.')
+    both_audio = tf.concat([audio, audio], axis=0)
+    both_frames = tf.concat([frames, tf.roll(frames, shift=1, axis=0)],
+                            axis=0)
+    logits = model(both_audio, both_frames, training=training)
+    return tf.split(logits, 2)
+
+  def compute_losses(self, model, batch, training):
+    positive, negative = self._logits(model, batch, training)
+    loss = 0.5 * (
+        losses.coincidence_loss(tf.ones_like(positive), positive) +
+        losses.coincidence_loss(tf.zeros_like(negative), negative))
+    return {'coincidence': loss}
+
+  def export(self, model, model_dir, step):
+    del step
+    folder = os.path.join(model_dir, 'embeddings')
+    mobilenet.save_weights(model.audio_embedding.trunk,
+                           os.path.join(folder, 'audio_trunk'))
+    mobilenet.save_weights(model.video_embedding.trunk,
+                           os.path.join(folder, 'video_trunk'))
+
+  def summaries(self, model, batch, step):
+    summaries.frames_summary('frames', batch['frames'], step)
+
+  def evaluate(self, model):
+    if self.eval_dataset_fn is None:
+      return None
+    correct, total, loss = 0.0, 0, 0.0
+    for batch in _take_batches(self.eval_dataset_fn, self.eval_num_batches):
+      positive, negative = self._logits(model, batch, training=False)
+      correct += float(tf.reduce_sum(tf.cast(positive > 0, tf.float32)) +
+                       tf.reduce_sum(tf.cast(negative <= 0, tf.float32)))
+      total += 2 * int(positive.shape[0])
+      loss += float(tf.reduce_sum(self.compute_losses(
+          model, batch, training=False)['coincidence']))
+    return {'accuracy': correct / max(total, 1),
+            'coincidence_loss': 2 * loss / max(total, 1)}
+
+
+# ------------------------------ AudioScopeV2 ---------------------------------
+
+CLASSIFIER_LOSSES = ('active_combinations', 'exact')
+
+
+@gin.configurable
+class AudioVisualTask(train_lib.Task):
+  """AudioScopeV2 training (ECCV sec. 3.5).
+
+  Batches (`non_dataset` or `semi_supervised_dataset`): `audio`, `frames`,
+  `reference_mixtures` `[batch, 2, samples]` (primary, background) and
+  `labels` `[batch]` (-1 NOn, 1 on-screen-only, 0 off-screen-only primary).
+
+  Losses, each `[batch]`:
+  * `mixit`: MixIT (eq. 9) of the separated sources against the two
+    reference mixtures;
+  * `classifier`: for NOn examples (label -1) the `classifier_loss`
+    ('active_combinations', ECCV eq. 10, or 'exact' BCE, arXiv) against the
+    pseudo-labels y_m = mixing_matrix[:, 0, m] (sources MixIT assigned to the
+    primary mixture). Labelled examples always use the exact BCE: all 0 for
+    off-screen-only primaries; for on-screen-only primaries the MixIT
+    assignment to the primary (whose sound is all on-screen, so the
+    sources assigned to it are on-screen and those assigned to the
+    background off-screen).
+  total = mixit_weight * mixit + classifier_weight * classifier.
+
+  The embedding trunks are frozen by the model configuration
+  (`AudioEmbedding.freeze = True`); the separator and the embeddings start
+  from the pre-training jobs through `train.init_checkpoints`.
+  """
+
+  def __init__(self,
+               classifier_loss: str = 'active_combinations',
+               mixit_weight: float = 1.0,
+               classifier_weight: float = 1.0,
+               snr_max_db: float = 30.0,
+               eval_dataset_fn: Optional[Callable[[], Any]] = None,
+               eval_num_batches: int = 16,
+               summary_max_outputs: int = 2):
+    """Initialises the task.
+
+    Args:
+      classifier_loss: 'active_combinations' (ECCV, default) or 'exact'
+        (arXiv) for the NOn examples.
+      mixit_weight: weight of the MixIT loss in the total.
+      classifier_weight: weight of the classifier loss in the total.
+      snr_max_db: threshold of the negative thresholded SNR.
+      eval_dataset_fn: `() -> dataset` of validation MoMs
+        (`mom_eval_dataset`: labels 1 with `on_screen_audio`, labels 0; or
+        `semi_supervised_dataset` with weights (0, 1, 1), whose on-screen
+        truth is `reference_mixtures[:, 0]`);
+        reports `snr` (median on-screen SNR of the on-screen MoMs), `osr`
+        (median OSR of the off-screen MoMs), and their counts.
+      eval_num_batches: validation batches per evaluation.
+      summary_max_outputs: examples per audio summary.
+
+    Raises:
+      ValueError: on an unknown classifier loss or negative weights.
+    """
+    if classifier_loss not in CLASSIFIER_LOSSES:
+      raise ValueError(f'classifier_loss must be one of {CLASSIFIER_LOSSES}, '
+                       f'got {classifier_loss!r}.')
+    if mixit_weight < 0 or classifier_weight < 0:
+      raise ValueError(f'Loss weights must be >= 0, got mixit_weight='
+                       f'{mixit_weight}, classifier_weight={classifier_weight}.')
+    self.classifier_loss = classifier_loss
+    self.mixit_weight = mixit_weight
+    self.classifier_weight = classifier_weight
+    self.snr_max_db = snr_max_db
+    self.eval_dataset_fn = eval_dataset_fn
+    self.eval_num_batches = eval_num_batches
+    self.summary_max_outputs = summary_max_outputs
+
+  def build_model(self) -> tf.keras.Model:
+    return model_lib.AudioScopeV2()
+
+  def loss_weights(self):
+    return {'mixit': self.mixit_weight, 'classifier': self.classifier_weight}
+
+  def targets(self, mixing_matrix, labels):
+    """Classifier targets and which examples use the exact loss.
+
+    Args:
+      mixing_matrix: `[batch, 2, M]` MixIT assignment.
+      labels: `[batch]` int: -1 NOn, 1 on-screen-only, 0 off-screen-only.
+
+    Returns:
+      (targets `[batch, M]` float32, exact `[batch]` bool).
+    """
+    pseudo = tf.cast(mixing_matrix[:, 0, :], tf.float32)
+    labels = tf.cast(labels, tf.int32)[:, tf.newaxis]
+    targets = tf.where(labels == 0, tf.zeros_like(pseudo), pseudo)
+    return targets, labels[:, 0] >= 0
+
+  def compute_losses(self, model, batch, training):
+    _check_keys(batch, ('audio', 'frames', 'reference_mixtures'),
+                'AudioVisualTask')
+    outputs = model({'audio': batch['audio'], 'frames': batch['frames']},
+                    training=training)
+    sources = tf.cast(outputs['sources'], tf.float32)
+    mixit_loss, mixing = losses.mixit(batch['reference_mixtures'], sources,
+                                      loss_fn=_snr_loss_fn(self.snr_max_db))
+    labels = batch.get('labels')
+    if labels is None:
+      labels = tf.fill(tf.shape(mixit_loss), -1)
+    targets, exact = self.targets(tf.stop_gradient(mixing), labels)
+    logits = tf.cast(outputs['logits'], tf.float32)
+    exact_loss = losses.exact_classifier_loss(targets, logits)
+    if self.classifier_loss == 'exact':
+      classifier_loss = exact_loss
+    else:
+      classifier_loss = tf.where(
+          exact, exact_loss, losses.active_combinations_loss(targets, logits))
+    return {'mixit': mixit_loss, 'classifier': classifier_loss}
+
+  def summaries(self, model, batch, step):
+    n = self.summary_max_outputs
+    outputs = model({'audio': batch['audio'][:n],
+                     'frames': batch['frames'][:n]}, training=False)
+    rate = model.sample_rate
+    summaries.audio_summary('audio/mixture', batch['audio'][:n], rate, step, n)
+    summaries.audio_summary('audio/references', batch['reference_mixtures'][:n],
+                            rate, step, n)
+    summaries.audio_summary('audio/sources', outputs['sources'], rate, step, n)
+    summaries.audio_summary('audio/on_screen', outputs['on_screen'], rate,
+                            step, n)
+    summaries.audio_summary('audio/off_screen', outputs['off_screen'], rate,
+                            step, n)
+    summaries.frames_summary('frames', batch['frames'][:n], step, n)
+    tf.summary.histogram('probabilities', outputs['probabilities'], step=step)
+
+  def evaluate(self, model):
+    if self.eval_dataset_fn is None:
+      return None
+    snrs, osrs = [], []
+    for batch in _take_batches(self.eval_dataset_fn, self.eval_num_batches):
+      _check_keys(batch, ('audio', 'frames', 'labels'), 'AudioVisualTask '
+                  'evaluation')
+      outputs = model({'audio': batch['audio'], 'frames': batch['frames']},
+                      training=False)
+      labels = np.asarray(batch['labels'])
+      on_screen = tf.cast(outputs['on_screen'], tf.float32).numpy()
+      audio = np.asarray(batch['audio'], np.float32)
+      if np.any(labels == 1):
+        if 'on_screen_audio' in batch:
+          truth = np.asarray(batch['on_screen_audio'], np.float32)
+        else:
+          # An on-screen-only primary plus a background: the primary's audio
+          # is the on-screen truth.
+          _check_keys(batch, ('reference_mixtures',),
+                      'AudioVisualTask evaluation (on_screen_audio or)')
+          truth = np.asarray(batch['reference_mixtures'], np.float32)[:, 0]
+        snrs.append(metrics.snr(truth[labels == 1], on_screen[labels == 1]))
+      if np.any(labels == 0):
+        osrs.append(metrics.osr(audio[labels == 0], on_screen[labels == 0]))
+    if not snrs or not osrs:
+      raise ValueError(
+          'The validation data must hold on-screen (label 1) and off-screen '
+          '(label 0) MoMs to compute median SNR and OSR; check '
+          'AudioVisualTask.eval_dataset_fn and eval_num_batches.')
+    return {'snr': _median(snrs), 'osr': _median(osrs),
+            'num_on_screen': float(sum(len(s) for s in snrs)),
+            'num_off_screen': float(sum(len(o) for o in osrs))}
