@@ -1,0 +1,106 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+r"""Separates the on-screen sounds of your own video: `audioscope_separate`.
+
+Writes on_screen.wav, off_screen.wav, source_<i>.wav, separation.json
+(per-source on-screen probabilities, overall and per window) and
+on_screen.mp4 (the video with the on-screen estimate as its soundtrack) to
+`--output_dir`. Videos of any length are separated in overlapping windows of
+the training length; any sample rate >= 8 kHz, frame rate and size is
+converted to the model's.
+
+With an exported SavedModel:
+
+  audioscope_separate --saved_model=/tmp/audioscope/export \
+    --input=my_video.mp4 --output_dir=/tmp/my_video_separated
+
+Straight from a training folder (its best checkpoint):
+
+  audioscope_separate --model_dir=/tmp/audioscope/run --checkpoint=best \
+    --input=my_video.mp4 --output_dir=/tmp/out
+
+A WAV file plus a folder of frames (PNG/JPEG named in time order) at 25 FPS:
+
+  audioscope_separate --saved_model=/tmp/audioscope/export \
+    --input=sound.wav --frames_dir=/tmp/frames --frame_rate=25 \
+    --output_dir=/tmp/out
+"""
+
+from absl import app
+from absl import flags
+from absl import logging
+
+_INPUT = flags.DEFINE_string(
+    'input', None, 'An MP4 (any FFmpeg-readable video), or a WAV file with '
+    '--frames_dir.')
+_FRAMES_DIR = flags.DEFINE_string(
+    'frames_dir', None, 'Folder of frame images for a WAV --input.')
+_FRAME_RATE = flags.DEFINE_float(
+    'frame_rate', None, 'Frames per second of --frames_dir (default: the '
+    "model's).")
+_OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Output folder.')
+_SAVED_MODEL = flags.DEFINE_string(
+    'saved_model', None, 'An audioscope_export folder.')
+_MODEL_DIR = flags.DEFINE_string(
+    'model_dir', None, 'A training folder (instead of --saved_model).')
+_CHECKPOINT = flags.DEFINE_string(
+    'checkpoint', 'latest', "With --model_dir: 'latest', 'best' or a prefix.")
+_GIN_FILE = flags.DEFINE_multi_string(
+    'gin_file', [], 'With --model_dir: more gin files.')
+_GIN_PARAM = flags.DEFINE_multi_string(
+    'gin_param', [], 'With --model_dir: more gin bindings.')
+_WINDOW_SECONDS = flags.DEFINE_float(
+    'window_seconds', 5.0, 'Window length (the training clip length).')
+_OVERLAP_SECONDS = flags.DEFINE_float(
+    'overlap_seconds', 1.0, 'Overlap of consecutive windows.')
+_PCM16 = flags.DEFINE_bool(
+    'pcm16', False, 'Write 16-bit WAVs (clipped) instead of float32.')
+_PROGRESS = flags.DEFINE_bool('progress', True, 'Progress bar on stderr.')
+
+
+def run(argv) -> None:
+  """Loads the model and separates the input."""
+  if len(argv) > 1:
+    raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
+  if not _INPUT.value or not _OUTPUT_DIR.value:
+    raise app.UsageError('--input and --output_dir are required.')
+  if bool(_SAVED_MODEL.value) == bool(_MODEL_DIR.value):
+    raise app.UsageError('Pass exactly one of --saved_model and --model_dir.')
+  from audioscope.inference import separate_lib  # pylint: disable=g-import-not-at-top
+  model = separate_lib.load_model(
+      saved_model=_SAVED_MODEL.value, model_dir=_MODEL_DIR.value,
+      checkpoint=_CHECKPOINT.value, gin_files=_GIN_FILE.value,
+      gin_params=_GIN_PARAM.value)
+  is_wav = _INPUT.value.lower().endswith('.wav')
+  report = separate_lib.separate_file(
+      model, _OUTPUT_DIR.value,
+      video_path=None if is_wav else _INPUT.value,
+      audio_path=_INPUT.value if is_wav else None,
+      frames_dir=_FRAMES_DIR.value, input_frame_rate=_FRAME_RATE.value,
+      window_seconds=_WINDOW_SECONDS.value,
+      overlap_seconds=_OVERLAP_SECONDS.value, pcm16=_PCM16.value,
+      progress=separate_lib.TextProgressBar() if _PROGRESS.value else None)
+  for source in report['sources']:
+    logging.info('source %d: on-screen probability %s', source['index'],
+                 source.get('on_screen_probability', 'n/a (audio-only)'))
+  print(_OUTPUT_DIR.value)
+
+
+def main() -> None:
+  """Console-script entry point `audioscope_separate`."""
+  app.run(run)
+
+
+if __name__ == '__main__':
+  main()

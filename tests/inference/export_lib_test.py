@@ -1,0 +1,166 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""SavedModel round trip of a tiny AudioScopeV2 and separation of MP4s."""
+
+import json
+import os
+import tempfile
+
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+from audioscope import model as model_lib
+from audioscope.data import video_io
+from audioscope.inference import export_lib
+from audioscope.inference import separate_lib
+
+
+def _tiny_model():
+  return model_lib.AudioScopeV2(
+      num_sources=3, embedding_dim=8,
+      alignment_config=dict(num_layers=1, num_heads=2),
+      separator_config=dict(num_basis=8, bottleneck=8, conv_channels=8,
+                            num_dilations=2, num_repeats=1),
+      audio_embedding_config=dict(width_multiplier=0.125),
+      video_embedding_config=dict(width_multiplier=0.125))
+
+
+class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.tmp = tempfile.mkdtemp()
+    cls.model = _tiny_model()
+    cls.model.classifier.set_calibration_offset(0.3)
+    cls.export_dir = export_lib.export_saved_model(
+        cls.model, os.path.join(cls.tmp, 'export'), frame_size=(16, 16))
+    cls.loaded = export_lib.load_saved_model(cls.export_dir)
+
+  def test_metadata(self):
+    loaded = self.loaded
+    self.assertEqual(loaded.sample_rate, 16000)
+    self.assertEqual(loaded.frame_rate, 16.0)
+    self.assertEqual(loaded.frame_size, (16, 16))
+    self.assertEqual(loaded.num_sources, 3)
+    self.assertTrue(loaded.audio_visual)
+    self.assertAllClose(loaded.calibration_offset, 0.3)
+    self.assertEqual(loaded.format_version, export_lib.FORMAT_VERSION)
+    with open(os.path.join(self.export_dir, export_lib.METADATA_FILE)) as f:
+      self.assertEqual(json.load(f)['num_sources'], 3)
+
+  @parameterized.named_parameters(('b1_short', 1, 0.5), ('b2_long', 2, 1.0))
+  def test_round_trip(self, batch, seconds):
+    rng = np.random.RandomState(batch)
+    audio = rng.randn(batch, int(16000 * seconds)).astype(np.float32)
+    frames = rng.rand(batch, int(16 * seconds), 16, 16, 3).astype(np.float32)
+    loaded = self.loaded(audio, frames)
+    expected = self.model({'audio': audio, 'frames': frames})
+    for key in export_lib.OUTPUT_KEYS:
+      self.assertAllClose(loaded[key], expected[key].numpy(), atol=1e-5)
+    # theta is applied: probabilities = sigmoid(raw logits + 0.3).
+    self.assertAllClose(loaded['probabilities'],
+                        1 / (1 + np.exp(-(loaded['logits'] + 0.3))),
+                        atol=1e-6)
+    # The audio-only signature keeps the original names and layout.
+    signature = tf.saved_model.load(self.export_dir).signatures['separate']
+    waveforms = signature(receiver_audio=tf.constant(audio[:, None]))[
+        'denoised_waveforms'].numpy()
+    self.assertEqual(waveforms.shape, (batch, 3, audio.shape[1]))
+    self.assertAllClose(waveforms, expected['sources'].numpy(), atol=1e-5)
+    self.assertAllClose(self.loaded.separate(audio), waveforms, atol=1e-6)
+
+  def test_other_format_version_is_refused(self):
+    bad_dir = os.path.join(self.tmp, 'old')
+    tf.io.gfile.makedirs(bad_dir)
+    for name in ('saved_model.pb',):
+      tf.io.gfile.copy(os.path.join(self.export_dir, name),
+                       os.path.join(bad_dir, name))
+    with open(os.path.join(bad_dir, export_lib.METADATA_FILE), 'w') as f:
+      json.dump({'format_version': 0, 'audioscope_version': '0.0.1'}, f)
+    with self.assertRaisesRegex(export_lib.IncompatibleSavedModelError,
+                                'format version 0.*Re-export'):
+      export_lib.load_saved_model(bad_dir)
+    with self.assertRaisesRegex(FileNotFoundError, 'No SavedModel'):
+      export_lib.load_saved_model(os.path.join(self.tmp, 'missing'))
+
+  def test_separate_mp4(self):
+    # 5 s of 44.1 kHz stereo audio and 320x240 frames at 30 FPS.
+    rng = np.random.RandomState(0)
+    t = np.arange(5 * 44100) / 44100
+    stereo = np.stack([0.3 * np.sin(2 * np.pi * 440 * t),
+                       0.1 * rng.randn(t.size)]).astype(np.float32)
+    frames = np.full((150, 240, 320, 3), 90, np.uint8)
+    frames[:, 100:140, ::8] = 200
+    path = video_io.write_video(os.path.join(self.tmp, 'in.mp4'), frames,
+                                30.0, stereo, 44100, video_codec='mpeg4')
+    out = os.path.join(self.tmp, 'out')
+    report = separate_lib.separate_file(
+        self.loaded, out, video_path=path, window_seconds=2.0,
+        overlap_seconds=0.5)
+    self.assertTrue(report['mixed_to_mono'])
+    self.assertEqual(report['num_windows'], 3)  # 0, 1.5, 3 s.
+    clip = video_io.read_video(path, 16000, 16.0, (16, 16))
+    on, rate = video_io.read_wav(os.path.join(out, 'on_screen.wav'))
+    off, _ = video_io.read_wav(os.path.join(out, 'off_screen.wav'))
+    self.assertEqual(rate, 16000)
+    self.assertEqual(on.shape[1], clip.audio.shape[0])
+    self.assertAllClose(on.shape[1] / 16000, 5.0, atol=0.05)
+    # on + off = the (resampled, mono) mixture: float WAVs, tolerance 1e-4.
+    self.assertAllClose(on[0] + off[0], clip.audio, atol=1e-4)
+    for m in range(3):
+      self.assertTrue(os.path.exists(os.path.join(out, f'source_{m}.wav')))
+    self.assertLen(report['sources'], 3)
+    self.assertLen(report['windows'][0]['on_screen_probabilities'], 3)
+    info = video_io.probe(os.path.join(out, 'on_screen.mp4'))
+    self.assertAllClose(info['duration'], 5.0, atol=0.2)
+    # A clip short enough for one window equals a single pass.
+    single = self.loaded(clip.audio[None, :16000],
+                         clip.frames[None, :16].astype(np.float32) / 255)
+    stitched = separate_lib.separate_arrays(
+        self.loaded, clip.audio[:16000], clip.frames[:16], 2.0, 0.5)
+    self.assertAllClose(stitched['on_screen'], single['on_screen'][0],
+                        atol=1e-5)
+
+  def test_input_errors_name_the_problem(self):
+    audio_only = video_io.write_video(
+        os.path.join(self.tmp, 'audio_only.mp4'), None, 16.0,
+        np.zeros(16000, np.float32), 16000)
+    with self.assertRaisesRegex(separate_lib.NoVideoStreamError,
+                                'no video stream'):
+      separate_lib.read_video_input(audio_only, 16000, 16.0, (16, 16))
+    silent = video_io.write_video(
+        os.path.join(self.tmp, 'silent.mp4'),
+        np.zeros((16, 16, 16, 3), np.uint8), 16.0, video_codec='mpeg4')
+    with self.assertRaisesRegex(separate_lib.NoAudioStreamError,
+                                'no audio stream'):
+      separate_lib.read_video_input(silent, 16000, 16.0, (16, 16))
+    junk = os.path.join(self.tmp, 'junk.mp4')
+    with open(junk, 'wb') as f:
+      f.write(b'not a video' * 10)
+    with self.assertRaises(separate_lib.UnreadableVideoError):
+      separate_lib.read_video_input(junk, 16000, 16.0, (16, 16))
+    low = video_io.write_wav(os.path.join(self.tmp, 'low.wav'),
+                             np.zeros(4000, np.float32), 4000)
+    frames_dir = os.path.join(self.tmp, 'frames')
+    os.makedirs(frames_dir, exist_ok=True)
+    with self.assertRaisesRegex(separate_lib.UnsupportedRateError,
+                                '4000 Hz.*at least 8000'):
+      separate_lib.read_wav_and_frames_input(low, frames_dir, 16.0, 16000,
+                                             16.0, (16, 16))
+
+
+if __name__ == '__main__':
+  tf.test.main()
