@@ -57,6 +57,14 @@ _INSTALL_REQUIRES = [
 ]
 
 _CONSOLE_SCRIPTS = [
+    'audioscope_train = audioscope.bin.train:main',
+    'audioscope_eval = audioscope.bin.evaluate:main',
+    'audioscope_export = audioscope.bin.export:main',
+    'audioscope_separate = audioscope.bin.separate:main',
+    'audioscope_convert_checkpoint = audioscope.bin.convert_checkpoint:main',
+    'audioscope_make_synthetic = data_recipes.make_synthetic:console_entry_point',
+    'audioscope_make_yfcc_tfrecords = '
+    'data_recipes.make_yfcc_tfrecords:console_entry_point',
 ]
 
 setuptools.setup(
@@ -76,6 +84,8 @@ setuptools.setup(
     install_requires=_INSTALL_REQUIRES,
     extras_require={
         'test': ['pytest==9.2.0'],
+        # Preparing YFCC100M-scale data on a cluster (Dataflow/Flink/Spark).
+        'beam': ['apache-beam==2.61.0'],
     },
     entry_points={'console_scripts': _CONSOLE_SCRIPTS},
     classifiers=[

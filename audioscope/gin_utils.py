@@ -23,6 +23,7 @@ Every binary parses gin the same way (after ddsp's `parse_gin`):
 """
 
 import glob
+import importlib
 import importlib.util
 import os
 import re
@@ -82,6 +83,26 @@ def latest_operative_config(model_dir: str) -> Optional[str]:
   return max(paths, key=_step)
 
 
+# Modules whose import registers gin configurables. They are imported before
+# any config is parsed: with `skip_unknown=True` a binding of a configurable
+# that is not registered yet would otherwise be dropped silently (e.g. a model
+# rebuilt for export with default sizes).
+_CONFIGURABLE_MODULES = (
+    'audioscope.model',
+    'audioscope.data.pipeline',
+    'audioscope.data.synthetic',
+    'audioscope.training.train_lib',
+    'audioscope.training.tasks',
+    'audioscope.evaluation.evaluate_lib',
+)
+
+
+def register_configurables() -> None:
+  """Imports every audioscope module that defines gin configurables."""
+  for name in _CONFIGURABLE_MODULES:
+    importlib.import_module(name)
+
+
 def parse_gin(gin_files: Sequence[str] = (),
               gin_params: Sequence[str] = (),
               model_dir: Optional[str] = None,
@@ -96,6 +117,7 @@ def parse_gin(gin_files: Sequence[str] = (),
     skip_unknown: passed to gin: ignore bindings of unknown configurables.
     finalize: lock the config after parsing.
   """
+  register_configurables()
   add_search_paths()
   if model_dir:
     operative = latest_operative_config(model_dir)
