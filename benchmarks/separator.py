@@ -100,7 +100,11 @@ def run(argv):
   flops = forward_flops(model, num_samples, batch)
   results = dict(batch_size=batch, seconds=seconds, num_samples=num_samples,
                  num_parameters=None, forward_gflop=flops / 1e9,
-                 note='2 shared CPU cores; timings inflated by other load.')
+                 cpu_count=os.cpu_count(),
+                 load_average_at_start=list(os.getloadavg()),
+                 note=('Compare timings as ratios to the matmul rate of the '
+                       'same run; a load average above 0 means other '
+                       'processes shared the cores.'))
 
   logging.info('Measuring float32 matmul GFLOP/s ...')
   results['matmul'] = matmul_gflops(repeats)
