@@ -182,7 +182,9 @@ def clip_dataset(file_pattern: FilePattern = gin.REQUIRED,
 
   def parse(serialized, filename):
     clip = records.parse_clip(
-        serialized, sample_rate=sample_rate, frame_rate=stored_frame_rate,
+        serialized, sample_rate=sample_rate,
+        # Audio-only pipelines accept records of any stored frame rate.
+        frame_rate=stored_frame_rate if with_frames else None,
         frame_size=frame_size, frame_step=step, decode_frames=with_frames,
         source=filename)
     out = {

@@ -1,0 +1,545 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The end-to-end synthetic demo (`audioscope_demo`).
+
+One call, `run_demo(output_dir)`, runs the whole AudioScopeV2 recipe on the
+built-in synthetic audio-visual scenes, small enough for 2 CPU cores in about
+30 minutes (`fast=True`: a smoke run of about a minute):
+
+1. `data/`: a synthetic data set (`data_recipes.make_synthetic_lib`):
+   train / validation / test clips of 2 s at 16 kHz with 64 x 64 frames at
+   8 FPS (sizes in `gin/demo/synthetic_demo.gin`, which says why);
+2. `separator/`: audio-only MixIT pre-training of the TDCN++ on mixtures of
+   mixtures (`SeparatorPretrainingTask`);
+3. `coincidence/`: audio-visual coincidence pre-training of the audio and
+   video MobileNet trunks (`CoincidencePretrainingTask`);
+4. `audioscope/`: AudioScopeV2 (`separable_sa` by default) trained on NOn
+   examples from both pre-trained checkpoints, embeddings frozen
+   (`AudioVisualTask`);
+5. `evaluation/`: the model calibrated to a 6 dB median OSR on the
+   validation off-screen MoMs, evaluated on the test MoMs (filtered style)
+   next to the no-processing baselines, plus the negative probes
+   (`evaluate_lib.evaluate_model`);
+6. `export/`: a SavedModel with the calibrated theta stored
+   (`export_lib.export_saved_model`);
+7. `demo_video/input.mp4` (a synthetic on-screen scene plus an off-screen
+   background, three clips long) separated with `separate_lib` into
+   `separation/on_screen.wav`, `off_screen.wav`, `on_screen.mp4`.
+
+Default budgets (flags of `audioscope_demo`): 384 / 64 / 64 train /
+validation / test clips, batch 8, 300 separator steps, 150 coincidence steps
+and 300 AudioScopeV2 steps. Measured on 2 CPU cores: data 7.5 s, separator
+236 s, coincidence 53 s, AudioScopeV2 301 s, evaluation 21 s, export 36 s,
+separation 18 s: 11.2 minutes in all.
+
+Every stage is resumable: re-running skips the stages whose outputs exist
+(each stage writes `<stage>/DONE.json` last); an interrupted training stage
+resumes from its last checkpoint, and a larger step budget continues it
+(the stages after it then run again). `demo_summary.json` holds the time of each
+stage, the results and where every artefact is.
+
+Example:
+
+  summary = demo_lib.run_demo('/tmp/demo', fast=True)
+  print(summary['results_table'])
+"""
+
+import dataclasses
+import functools
+import json
+import os
+import time
+from typing import Any, Dict, List, Optional, Sequence
+
+from absl import logging
+import gin
+import numpy as np
+import tensorflow as tf
+
+from audioscope import gin_utils
+from audioscope.data import pipeline
+from audioscope.data import synthetic
+from audioscope.data import video_io
+from audioscope.evaluation import evaluate_lib
+from audioscope.evaluation import probing
+from audioscope.inference import export_lib
+from audioscope.inference import separate_lib
+from audioscope.training import train_lib
+from data_recipes import make_synthetic_lib
+
+DEMO_GIN = 'demo/synthetic_demo.gin'
+FAST_GIN = 'demo/fast.gin'
+SEPARATOR_GIN = 'training/separator_pretraining.gin'
+COINCIDENCE_GIN = 'training/coincidence_pretraining.gin'
+SUMMARY_FILE = 'demo_summary.json'
+DONE_FILE = 'DONE.json'
+STAGES = ('data', 'separator', 'coincidence', 'audioscope', 'evaluation',
+          'export', 'demo_video', 'separation')
+ALIGNMENTS = ('audioscope_v1', 'joint_sa', 'separable_sa', 'joint_cma',
+              'separable_cma')
+
+
+@dataclasses.dataclass
+class DemoConfig:
+  """Budgets of the demo (flags of `audioscope_demo`).
+
+  Attributes:
+    num_train: training clips.
+    num_validation: validation clips (calibration MoMs).
+    num_test: test clips (evaluation MoMs and probes).
+    separator_steps: MixIT pre-training steps.
+    coincidence_steps: coincidence pre-training steps.
+    audioscope_steps: AudioScopeV2 training steps.
+    batch_size: batch size of every training stage.
+    alignment: the AudioScopeV2 alignment module (papers/audioscope_v2 row,
+      16 FPS config with the demo's frame rate).
+    consistency: mixture consistency of the separator in every stage
+      ('pred_source' as in the papers, 'uniform' or 'none').
+    learning_rate: Adam's learning rate of every stage.
+    target_osr_db: calibration target (median OSR of the validation
+      off-screen MoMs).
+    max_eval_examples: examples per evaluation set (None: all).
+    demo_clips: length of the demo video in clips.
+    seed: the data set seed.
+    num_workers: processes writing the data set.
+    fast: tiny shapes (`gin/demo/fast.gin`).
+    gin_params: extra gin bindings for every stage.
+  """
+  num_train: int = 384
+  num_validation: int = 64
+  num_test: int = 64
+  separator_steps: int = 300
+  coincidence_steps: int = 150
+  audioscope_steps: int = 300
+  batch_size: int = 8
+  alignment: str = 'separable_sa'
+  consistency: str = 'pred_source'
+  learning_rate: float = 1e-3
+  target_osr_db: float = 6.0
+  max_eval_examples: Optional[int] = None
+  demo_clips: int = 3
+  seed: int = 0
+  num_workers: int = 2
+  fast: bool = False
+  gin_params: Sequence[str] = ()
+
+  def validate(self) -> None:
+    """Raises ValueError naming a bad budget and the fix."""
+    for name in ('num_train', 'num_validation', 'num_test', 'separator_steps',
+                 'coincidence_steps', 'audioscope_steps', 'demo_clips',
+                 'num_workers'):
+      if getattr(self, name) < 1:
+        raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}.')
+    if self.batch_size < 2:
+      raise ValueError(f'batch_size must be >= 2 (coincidence negatives pair '
+                       f'clips of a batch), got {self.batch_size}.')
+    if min(self.num_validation, self.num_test) < 10:
+      raise ValueError('num_validation and num_test must be >= 10 so that the '
+                       'MoM sets hold on-screen and off-screen pairs.')
+    if self.alignment not in ALIGNMENTS:
+      raise ValueError(f'alignment must be one of {ALIGNMENTS}, got '
+                       f'{self.alignment!r}.')
+    if self.consistency not in ('pred_source', 'uniform', 'none'):
+      raise ValueError("consistency must be 'pred_source', 'uniform' or "
+                       f"'none', got {self.consistency!r}.")
+
+
+def fast_config(**overrides) -> DemoConfig:
+  """The smoke-run budgets of `--fast` (about a minute on 2 CPU cores)."""
+  values = dict(num_train=16, num_validation=12, num_test=12,
+                separator_steps=3, coincidence_steps=2, audioscope_steps=3,
+                batch_size=2, max_eval_examples=None, demo_clips=2,
+                num_workers=1, fast=True)
+  values.update(overrides)
+  return DemoConfig(**values)
+
+
+def banner(text: str) -> None:
+  """Logs a stage banner."""
+  logging.info('%s', f'==== {text} '.ljust(72, '='))
+
+
+def _write_json(path: str, value: Any) -> None:
+  tmp = path + '.tmp'
+  with tf.io.gfile.GFile(tmp, 'w') as f:
+    json.dump(value, f, indent=2, default=_json_default)
+  tf.io.gfile.rename(tmp, path, overwrite=True)
+
+
+def _json_default(value):
+  if isinstance(value, (np.floating, np.integer)):
+    return value.item()
+  if isinstance(value, np.ndarray):
+    return value.tolist()
+  return str(value)
+
+
+def _read_json(path: str) -> Any:
+  with tf.io.gfile.GFile(path) as f:
+    return json.load(f)
+
+
+class Demo:
+  """The stages of the demo (see the module docstring)."""
+
+  def __init__(self, output_dir: str, config: DemoConfig):
+    config.validate()
+    self.output_dir = os.path.abspath(output_dir)
+    self.config = config
+    self.dirs = {stage: os.path.join(self.output_dir, stage)
+                 for stage in STAGES}
+    self.summary_path = os.path.join(self.output_dir, SUMMARY_FILE)
+    self._ran = False
+    self.summary = {'config': dataclasses.asdict(config), 'stages': {},
+                    'artefacts': {}}
+    if tf.io.gfile.exists(self.summary_path):
+      previous = _read_json(self.summary_path)
+      self.summary['stages'] = previous.get('stages', {})
+      self.summary['artefacts'] = previous.get('artefacts', {})
+    tf.io.gfile.makedirs(self.output_dir)
+    self._parse_gin(SEPARATOR_GIN)
+    self.options = synthetic.SceneOptions()
+    gin.clear_config()
+
+  # ------------------------------ Helpers -----------------------------------
+
+  def _gin_files(self, stage_gin: str) -> List[str]:
+    files = [stage_gin, DEMO_GIN]
+    if self.config.fast:
+      files.append(FAST_GIN)
+    return files
+
+  def _parse_gin(self, stage_gin: str, params: Sequence[str] = ()) -> None:
+    gin.clear_config()
+    params = [
+        f'Trainer.learning_rate = {self.config.learning_rate!r}',
+        f'ImprovedTDCN.consistency = {self.config.consistency!r}',
+        *params, *self.config.gin_params]
+    gin_utils.parse_gin(self._gin_files(stage_gin), params)
+
+  @property
+  def clip_seconds(self) -> float:
+    return float(self.options.clip_seconds)
+
+  @property
+  def frame_rate(self) -> float:
+    return float(self.options.frame_rate)
+
+  @property
+  def frame_size(self):
+    return tuple(int(s) for s in self.options.frame_size)
+
+  def _data_pattern(self, split: str) -> str:
+    return pipeline.dataset_path(data_dir=self.dirs['data'], split=split)
+
+  def _clip_kwargs(self, with_frames: bool = True) -> Dict[str, Any]:
+    kwargs = dict(sample_rate=self.options.sample_rate,
+                  clip_seconds=self.clip_seconds)
+    if with_frames:
+      kwargs.update(stored_frame_rate=self.frame_rate,
+                    frame_rate=self.frame_rate, frame_size=self.frame_size)
+    return kwargs
+
+  def _mom_pairs(self, split: str, kinds: Sequence[str]):
+    pairs = []
+    for kind in kinds:
+      pairs += pipeline.read_mom_pairs(pipeline.mom_pairs_path(
+          data_dir=self.dirs['data'], split=split, style=f'filtered_{kind}'))
+    return pairs
+
+  def _mom_dataset(self, split: str, kinds=('on_screen', 'off_screen')):
+    return functools.partial(
+        pipeline.mom_eval_dataset, file_pattern=self._data_pattern(split),
+        pairs=self._mom_pairs(split, kinds),
+        global_batch_size=self.config.batch_size, **self._clip_kwargs())
+
+  def _run_stage(self, stage: str, fn, key: Any = None) -> None:
+    """Runs `fn() -> artefacts dict` unless the stage is done; times it.
+
+    A stage is done when its DONE.json exists with the same `key` (e.g. the
+    step budget of a training stage) and no stage before it ran in this
+    call; otherwise it runs (training stages resume from their checkpoint).
+
+    Args:
+      stage: one of STAGES.
+      fn: the stage.
+      key: JSON-serialisable settings the stage's outputs depend on.
+    """
+    done_path = os.path.join(self.dirs[stage], DONE_FILE)
+    number = STAGES.index(stage) + 1
+    record = _read_json(done_path) if tf.io.gfile.exists(done_path) else None
+    if record is not None and record.get('key') == key and not self._ran:
+      banner(f'Stage {number}/{len(STAGES)}: {stage} (done, skipped)')
+      self.summary['stages'][stage] = dict(
+          self.summary['stages'].get(stage, {}), skipped=True)
+    else:
+      banner(f'Stage {number}/{len(STAGES)}: {stage}')
+      if tf.io.gfile.exists(done_path):
+        tf.io.gfile.remove(done_path)
+      tf.io.gfile.makedirs(self.dirs[stage])
+      start = time.monotonic()
+      artefacts = fn() or {}
+      seconds = time.monotonic() - start
+      record = {'seconds': seconds, 'artefacts': artefacts, 'key': key}
+      _write_json(done_path, record)
+      self._ran = True
+      self.summary['stages'][stage] = {'seconds': seconds, 'skipped': False}
+      logging.info('Stage %s finished in %.1f s.', stage, seconds)
+    self.summary['artefacts'].update(record.get('artefacts', {}))
+    for key in ('results', 'losses'):
+      if key in record:
+        self.summary.setdefault(key, {})[stage] = record[key]
+    _write_json(self.summary_path, self.summary)
+
+  def _train(self, stage: str, stage_gin: str, dataset_fn, num_steps: int,
+             params: Sequence[str] = ()) -> Dict[str, Any]:
+    """Trains one stage into `dirs[stage]` (resuming); returns artefacts."""
+    model_dir = self.dirs[stage]
+    self._parse_gin(stage_gin, params)
+    summary_every = max(1, num_steps // 10)
+    trainer = train_lib.train(
+        model_dir, dataset_fn=dataset_fn, num_steps=num_steps,
+        batch_size=self.config.batch_size,
+        steps_per_loop=summary_every, steps_per_summary=summary_every,
+        steps_per_checkpoint=num_steps, steps_per_eval=None,
+        max_to_keep=1, seed=self.config.seed)
+    losses = {k: float(v) for k, v in trainer.last_losses.items()}
+    logging.info('%s: step %d, last losses %s', stage, trainer.step, losses)
+    gin.clear_config()
+    return {f'{stage}_checkpoint': tf.train.latest_checkpoint(model_dir),
+            f'{stage}_losses': losses}
+
+  # ------------------------------- Stages -----------------------------------
+
+  def make_data(self) -> Dict[str, Any]:
+    config = self.config
+    info = make_synthetic_lib.make_synthetic(
+        self.dirs['data'],
+        {'train': config.num_train, 'validation': config.num_validation,
+         'test': config.num_test},
+        seed=config.seed, options=self.options,
+        clips_per_shard=max(16, config.num_train // 4),
+        on_screen_fraction=0.25, off_screen_fraction=0.25,
+        moms_per_clip=2, num_workers=config.num_workers)
+    logging.info('Wrote %s clips to %s.', info['num_clips'], self.dirs['data'])
+    return {'data_dir': self.dirs['data'],
+            'dataset_info': os.path.join(self.dirs['data'],
+                                         make_synthetic_lib.INFO_FILE)}
+
+  def train_separator(self) -> Dict[str, Any]:
+    dataset_fn = functools.partial(
+        pipeline.audio_mixit_dataset, file_pattern=self._data_pattern('train'),
+        seed=self.config.seed, **self._clip_kwargs(with_frames=False))
+    return self._train('separator', SEPARATOR_GIN, dataset_fn,
+                       self.config.separator_steps)
+
+  def train_coincidence(self) -> Dict[str, Any]:
+    dataset_fn = functools.partial(
+        pipeline.non_dataset, file_pattern=self._data_pattern('train'),
+        primary_labels=None, background_labels=None, seed=self.config.seed,
+        **self._clip_kwargs())
+    artefacts = self._train('coincidence', COINCIDENCE_GIN, dataset_fn,
+                            self.config.coincidence_steps)
+    artefacts['audio_trunk'] = os.path.join(self.dirs['coincidence'],
+                                            'embeddings', 'audio_trunk')
+    artefacts['video_trunk'] = os.path.join(self.dirs['coincidence'],
+                                            'embeddings', 'video_trunk')
+    return artefacts
+
+  def _audioscope_gin(self) -> str:
+    return f'papers/audioscope_v2/{self.config.alignment}_16fps.gin'
+
+  def _audioscope_params(self) -> List[str]:
+    trunks = os.path.join(self.dirs['coincidence'], 'embeddings')
+    return [
+        f"separator_checkpoint = '{self.dirs['separator']}'",
+        f"audio_trunk_checkpoint = '{os.path.join(trunks, 'audio_trunk')}'",
+        f"video_trunk_checkpoint = '{os.path.join(trunks, 'video_trunk')}'",
+    ]
+
+  def train_audioscope(self) -> Dict[str, Any]:
+    dataset_fn = functools.partial(
+        pipeline.non_dataset, file_pattern=self._data_pattern('train'),
+        primary_labels=None, background_labels=None, seed=self.config.seed,
+        **self._clip_kwargs())
+    return self._train('audioscope', self._audioscope_gin(), dataset_fn,
+                       self.config.audioscope_steps,
+                       self._audioscope_params())
+
+  def _restore_audioscope(self):
+    model, prefix, constants = export_lib.restore_model(
+        self.dirs['audioscope'], 'latest', model_type='audioscope_v2',
+        frame_size=self.frame_size)
+    return model, prefix, constants
+
+  def evaluate(self) -> Dict[str, Any]:
+    model, prefix, _ = self._restore_audioscope()
+    output_dir = self.dirs['evaluation']
+    single = functools.partial(
+        pipeline.single_mixture_dataset,
+        file_pattern=self._data_pattern('test'),
+        global_batch_size=self.config.batch_size, **self._clip_kwargs())
+    summary = evaluate_lib.evaluate_model(
+        model, output_dir,
+        test_dataset=self._mom_dataset('test'),
+        validation_dataset=self._mom_dataset('validation'),
+        single_mixture_dataset=single,
+        probe_dataset=functools.partial(single, labels=(1,)),
+        stored_theta=0.0, target_osr_db=self.config.target_osr_db,
+        calibrate_on='validation',
+        max_examples=self.config.max_eval_examples, probe_negatives=True,
+        set_name='test', step=int(prefix.rsplit('-', 1)[-1]))
+    gin.clear_config()
+    results = {
+        'calibration': summary['calibration'],
+        'results': summary['results'],
+        'single_mixture': summary.get('single_mixture'),
+        'probe_negatives': {
+            k: v for k, v in summary['probe_negatives'].items()
+            if k != 'rows'},
+    }
+    _write_json(os.path.join(output_dir, 'demo_results.json'), results)
+    return {
+        'evaluation_dir': output_dir,
+        'results_markdown': os.path.join(output_dir,
+                                         evaluate_lib.REPORT_FILE),
+        'results_json': os.path.join(output_dir, evaluate_lib.SUMMARY_FILE),
+        'probe_negatives_markdown': os.path.join(output_dir,
+                                                 probing.REPORT_FILE),
+        'osr_snr_curve': os.path.join(output_dir,
+                                      evaluate_lib.CURVE_PNG_FILE),
+        'calibration_offset': summary['calibration']['theta'],
+    }
+
+  def export(self) -> Dict[str, Any]:
+    results = _read_json(os.path.join(self.dirs['evaluation'],
+                                      'demo_results.json'))
+    theta = float(results['calibration']['theta'])
+    model, prefix, constants = self._restore_audioscope()
+    export_dir = os.path.join(self.dirs['export'], 'saved_model')
+    export_lib.export_saved_model(
+        model, export_dir, calibration_offset=theta,
+        extra_metadata={'checkpoint': prefix,
+                        'model_dir': self.dirs['audioscope'],
+                        'calibration_target_osr_db':
+                            self.config.target_osr_db},
+        **constants)
+    gin.clear_config()
+    return {'saved_model': export_dir}
+
+  def make_demo_video(self) -> Dict[str, Any]:
+    """A synthetic on-screen scene + an off-screen background, as an MP4."""
+    options = dataclasses.replace(
+        self.options,
+        clip_seconds=self.clip_seconds * self.config.demo_clips)
+    seed = (self.config.seed, 99)
+    on_screen = synthetic.generate_scene(seed + (1,), 1, options)
+    off_screen = synthetic.generate_scene(seed + (0,), 0, options)
+    audio = on_screen.audio + off_screen.audio
+    peak = float(np.max(np.abs(audio)))
+    gain = 0.9 / peak if peak > 0.9 else 1.0
+    folder = self.dirs['demo_video']
+    path = os.path.join(folder, 'input.mp4')
+    video_io.write_video(path, on_screen.frames, options.frame_rate,
+                         audio=audio * gain, sample_rate=options.sample_rate)
+    for name, signal in (('input_on_screen_truth.wav', on_screen.audio),
+                         ('input_off_screen_truth.wav', off_screen.audio)):
+      video_io.write_wav(os.path.join(folder, name), signal * gain,
+                         options.sample_rate)
+    return {'demo_video': path,
+            'demo_on_screen_truth': os.path.join(
+                folder, 'input_on_screen_truth.wav'),
+            'demo_off_screen_truth': os.path.join(
+                folder, 'input_off_screen_truth.wav')}
+
+  def separate(self) -> Dict[str, Any]:
+    model = separate_lib.load_model(
+        saved_model=os.path.join(self.dirs['export'], 'saved_model'))
+    report = separate_lib.separate_file(
+        model, self.dirs['separation'],
+        video_path=os.path.join(self.dirs['demo_video'], 'input.mp4'),
+        window_seconds=self.clip_seconds,
+        overlap_seconds=self.clip_seconds / 4)
+    files = report['files']
+    return {'separation_dir': self.dirs['separation'],
+            'on_screen_wav': files['on_screen'],
+            'off_screen_wav': files['off_screen'],
+            'on_screen_mp4': files['on_screen_video'],
+            'separation_json': os.path.join(self.dirs['separation'],
+                                            separate_lib.JSON_FILE)}
+
+  # -------------------------------- Run -------------------------------------
+
+  def run(self) -> Dict[str, Any]:
+    start = time.monotonic()
+    config = self.config
+    self._run_stage('data', self.make_data,
+                    [config.num_train, config.num_validation, config.num_test])
+    self._run_stage('separator', self.train_separator, config.separator_steps)
+    self._run_stage('coincidence', self.train_coincidence,
+                    config.coincidence_steps)
+    self._run_stage('audioscope', self.train_audioscope,
+                    [config.audioscope_steps, config.alignment])
+    self._run_stage('evaluation', self.evaluate)
+    self._run_stage('export', self.export)
+    self._run_stage('demo_video', self.make_demo_video)
+    self._run_stage('separation', self.separate)
+    self.summary['total_seconds_this_run'] = time.monotonic() - start
+    self.summary['results'] = _read_json(
+        os.path.join(self.dirs['evaluation'], 'demo_results.json'))
+    with tf.io.gfile.GFile(os.path.join(self.dirs['evaluation'],
+                                        evaluate_lib.REPORT_FILE)) as f:
+      table = f.read()
+    with tf.io.gfile.GFile(os.path.join(self.dirs['evaluation'],
+                                        probing.REPORT_FILE)) as f:
+      table += '\n' + f.read()
+    self.summary['results_table'] = table
+    self.summary['artefacts']['demo_summary'] = self.summary_path
+    _write_json(self.summary_path, self.summary)
+    return self.summary
+
+
+def format_report(summary: Dict[str, Any]) -> str:
+  """The results table, the stage times and where every artefact is."""
+  lines = [summary['results_table'], '', '## Stage times', '']
+  for stage in STAGES:
+    record = summary['stages'].get(stage, {})
+    seconds = record.get('seconds')
+    text = '-' if seconds is None else f'{seconds:.1f} s'
+    if record.get('skipped'):
+      text += ' (earlier run; skipped now)'
+    lines.append(f'* {stage}: {text}')
+  lines += ['', f'Total this run: {summary["total_seconds_this_run"]:.1f} s',
+            '', '## Artefacts', '']
+  for name, value in sorted(summary['artefacts'].items()):
+    if isinstance(value, str):
+      lines.append(f'* {name}: {value}')
+  return '\n'.join(lines)
+
+
+def run_demo(output_dir: str, fast: bool = False,
+             **overrides) -> Dict[str, Any]:
+  """Runs (or resumes) the demo; returns the summary of demo_summary.json.
+
+  Args:
+    output_dir: the demo's folder (created); an earlier run there is resumed.
+    fast: the smoke-run budgets (`fast_config`).
+    **overrides: `DemoConfig` fields.
+
+  Returns:
+    The summary: config, stages (seconds), artefacts (paths), results
+    (calibration, Table-1 rows, probes) and results_table (Markdown).
+  """
+  config = fast_config(**overrides) if fast else DemoConfig(**overrides)
+  return Demo(output_dir, config).run()

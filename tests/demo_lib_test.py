@@ -1,0 +1,130 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""End-to-end test of the synthetic demo in its --fast smoke mode."""
+
+import json
+import math
+import os
+import re
+
+from absl.testing import parameterized
+import av
+import gin
+import numpy as np
+import tensorflow as tf
+
+from audioscope import demo_lib
+from audioscope.data import video_io
+from audioscope.evaluation import evaluate_lib
+from audioscope.inference import export_lib
+
+
+class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def _assert_wav(self, path):
+    audio, rate = video_io.read_wav(path)
+    self.assertEqual(rate, 16000)
+    self.assertGreater(audio.shape[-1], 0)
+    self.assertTrue(np.all(np.isfinite(audio)))
+
+  def _assert_mp4(self, path):
+    with av.open(path) as container:
+      self.assertLen(container.streams.video, 1)
+      self.assertLen(container.streams.audio, 1)
+      frames = sum(1 for _ in container.decode(video=0))
+    self.assertGreater(frames, 0)
+
+  def test_fast_demo_writes_every_artefact_and_resumes(self):
+    output_dir = self.create_tempdir().full_path
+    summary = demo_lib.run_demo(output_dir, fast=True)
+
+    # demo_summary.json parses and names every stage with its time.
+    with open(os.path.join(output_dir, demo_lib.SUMMARY_FILE)) as f:
+      written = json.load(f)
+    self.assertCountEqual(written['stages'], demo_lib.STAGES)
+    for stage in demo_lib.STAGES:
+      self.assertFalse(written['stages'][stage]['skipped'])
+      self.assertGreaterEqual(written['stages'][stage]['seconds'], 0.0)
+    artefacts = written['artefacts']
+    for name, path in artefacts.items():
+      if isinstance(path, str):
+        # Checkpoint prefixes name an .index file.
+        self.assertTrue(
+            os.path.exists(path) or os.path.exists(path + '.index'),
+            f'{name}: {path}')
+
+    # Training stages reached their step budgets.
+    config = demo_lib.fast_config()
+    for stage, steps in (('separator', config.separator_steps),
+                         ('coincidence', config.coincidence_steps),
+                         ('audioscope', config.audioscope_steps)):
+      self.assertEndsWith(artefacts[f'{stage}_checkpoint'], f'ckpt-{steps}')
+      for value in artefacts[f'{stage}_losses'].values():
+        self.assertTrue(math.isfinite(value))
+    self.assertTrue(tf.io.gfile.exists(artefacts['audio_trunk'] + '.index'))
+
+    # Audio and video artefacts decode.
+    for name in ('on_screen_wav', 'off_screen_wav', 'demo_on_screen_truth',
+                 'demo_off_screen_truth'):
+      self._assert_wav(artefacts[name])
+    for name in ('demo_video', 'on_screen_mp4'):
+      self._assert_mp4(artefacts[name])
+    with open(artefacts['separation_json']) as f:
+      separation = json.load(f)
+    self.assertLen(separation['sources'], 4)
+
+    # The SavedModel loads with the calibrated theta stored.
+    theta = written['results']['calibration']['theta']
+    self.assertTrue(math.isfinite(theta))
+    model = export_lib.load_saved_model(artefacts['saved_model'])
+    self.assertAllClose(model.calibration_offset, theta, atol=1e-5)
+    outputs = model(np.zeros([1, 16000], np.float32),
+                    np.zeros([1, 8, 32, 32, 3], np.float32))
+    self.assertEqual(outputs['on_screen'].shape, (1, 16000))
+
+    # The results: finite numbers in the table and in the JSON.
+    results = written['results']['results']
+    for row in evaluate_lib.ROWS:
+      self.assertIn(row, results)
+    for row in (evaluate_lib.ROW_UNCALIBRATED, evaluate_lib.ROW_CALIBRATED):
+      for key in ('median_snr_db', 'median_osr_db', 'auc'):
+        self.assertTrue(math.isfinite(results[row][key]), f'{row} {key}')
+    self.assertAllClose(results[evaluate_lib.ROW_CALIBRATED]['median_osr_db'],
+                        6.0, atol=3.0)
+    probes = written['results']['probe_negatives']['conditions']
+    self.assertCountEqual(probes, ('true_video', 'blank_video',
+                                   'replaced_video'))
+    table = summary['results_table']
+    self.assertIn('calibrated to 6 dB OSR on validation', table)
+    calibrated_line = [line for line in table.splitlines()
+                       if 'Model, calibrated' in line][0]
+    numbers = [float(x) for x in re.findall(r'-?\d+\.\d+', calibrated_line)]
+    self.assertGreaterEqual(len(numbers), 5)
+    self.assertTrue(all(math.isfinite(x) for x in numbers))
+    report = demo_lib.format_report(summary)
+    self.assertIn(artefacts['saved_model'], report)
+
+    # A second run skips every stage.
+    again = demo_lib.run_demo(output_dir, fast=True)
+    self.assertTrue(all(again['stages'][s]['skipped']
+                        for s in demo_lib.STAGES))
+    self.assertEqual(again['results_table'], table)
+
+
+if __name__ == '__main__':
+  tf.test.main()
