@@ -21,13 +21,27 @@ r"""Makes clip TFRecords from the published YFCC100M clip lists (PyAV decode).
 Writes `<output_dir>/<list name>-0000i-of-0000n.tfrecord`, a `.done.json`
 marker per finished shard (a restarted run skips those) and
 `<list name>.report.json` with the skipped rows per reason. See
-data_recipes/README.md; for a cluster use data_recipes/yfcc_beam.py.
+data_recipes/README.md.
+
+On a cluster, `--runner=beam` runs the Apache Beam pipeline
+(data_recipes/yfcc_beam.py, `pip install 'audioscope[beam]'`); the Beam
+pipeline options come after `--`:
+
+  python -m data_recipes.make_yfcc_tfrecords --runner=beam \
+    --clip_list=gs://bucket/lists/unfiltered_train_clips.csv \
+    --video_root=gs://bucket/yfcc100m \
+    --output_dir=gs://bucket/audioscope/train \
+    -- --runner=DataflowRunner --project=my-project --region=us-central1 \
+    --temp_location=gs://bucket/tmp --setup_file=./setup.py
+
+With no options after `--` it runs on the local DirectRunner.
 """
 
 from absl import app
 from absl import flags
 
 from data_recipes import make_yfcc_tfrecords_lib
+from data_recipes import yfcc_beam
 
 _CLIP_LIST = flags.DEFINE_multi_string(
     'clip_list', None, 'Clip list CSV(s): video path, start, end.')
@@ -55,20 +69,47 @@ _MAX_PAD_SECONDS = flags.DEFINE_float(
     'A stream ending at most this early is padded; later: out_of_range.')
 _MAX_ROWS = flags.DEFINE_integer('max_rows', None,
                                  'Only the first rows of each list.')
+_RUNNER = flags.DEFINE_enum(
+    'runner', 'local', ['local', 'beam'],
+    'local: multiprocessing pool on this machine (no Beam needed); beam: the '
+    'Apache Beam pipeline (data_recipes/yfcc_beam.py), with the Beam pipeline '
+    'options after `--` (e.g. -- --runner=DataflowRunner --project=...).')
+_NUM_SHARDS = flags.DEFINE_integer(
+    'num_shards', None,
+    'Beam only: output shards per list; 0 lets the runner choose (no '
+    'shuffle of the encoded clips, cheapest at scale). Unset: '
+    'ceil(rows / rows_per_shard), as the local path.')
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  pipeline_args = argv[1:]
+  option_overrides = dict(
+      frame_encoding=_FRAME_ENCODING.value, jpeg_quality=_JPEG_QUALITY.value,
+      sample_rate=_SAMPLE_RATE.value, frame_rate=_FRAME_RATE.value,
+      frame_size=tuple(int(v) for v in _FRAME_SIZE.value),
+      max_pad_seconds=_MAX_PAD_SECONDS.value)
+  if _RUNNER.value == 'beam':
+    yfcc_beam.run(
+        _CLIP_LIST.value, _VIDEO_ROOT.value, _OUTPUT_DIR.value,
+        pipeline_args=pipeline_args, label=_LABEL.value,
+        rows_per_shard=(_ROWS_PER_SHARD.value if _NUM_SHARDS.value is None
+                        else None),
+        num_shards=_NUM_SHARDS.value or 0, max_rows=_MAX_ROWS.value,
+        **option_overrides)
+    return
+  if pipeline_args:
+    raise app.UsageError(
+        f'Unexpected arguments: {pipeline_args}. Beam pipeline options (after '
+        f'`--`) need --runner=beam.')
+  if _NUM_SHARDS.value is not None:
+    raise app.UsageError('--num_shards is for --runner=beam; the local path '
+                         'shards by --rows_per_shard.')
   make_yfcc_tfrecords_lib.make_from_lists(
       _CLIP_LIST.value, video_root=_VIDEO_ROOT.value,
       output_dir=_OUTPUT_DIR.value, label=_LABEL.value,
       rows_per_shard=_ROWS_PER_SHARD.value, num_workers=_NUM_WORKERS.value,
       start_method=_START_METHOD.value, max_rows=_MAX_ROWS.value,
-      frame_encoding=_FRAME_ENCODING.value, jpeg_quality=_JPEG_QUALITY.value,
-      sample_rate=_SAMPLE_RATE.value, frame_rate=_FRAME_RATE.value,
-      frame_size=tuple(int(v) for v in _FRAME_SIZE.value),
-      max_pad_seconds=_MAX_PAD_SECONDS.value)
+      **option_overrides)
 
 
 def console_entry_point():

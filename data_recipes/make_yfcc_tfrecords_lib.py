@@ -16,7 +16,9 @@
 For each row `video path, start, end` of a clip list, the clip is decoded
 from `video_root/<video path>` with PyAV (`video_io.read_video`: 16 kHz mono,
 16 FPS frames resized to 128x128) and written in the one TFRecord schema of
-`audioscope.data.records`.
+`audioscope.data.records`. The video root may be remote (gs://..., any
+`tf.io.gfile` file system): each video is then copied to a temporary local
+file, which PyAV can open.
 
 Local path (no Apache Beam needed):
 * the list is cut into shards of `rows_per_shard` consecutive rows; shard i
@@ -39,13 +41,16 @@ The per-clip function `process_clip` is shared with the Beam pipeline
 (`yfcc_beam.py`), whose DoFn calls it.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import multiprocessing
 import os
+import tempfile
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple)
 
 from absl import logging
 import numpy as np
@@ -153,11 +158,67 @@ def resolve_path(video_root: str, video_path: str) -> str:
   return os.path.join(video_root, video_path)
 
 
+def is_remote(path: str) -> bool:
+  """Whether `path` names a file system PyAV cannot open (gs://, s3://...)."""
+  return '://' in os.fspath(path)
+
+
+@contextlib.contextmanager
+def local_video(path: str) -> Iterator[str]:
+  """A local file path for a video: `path` itself, or a temporary copy.
+
+  PyAV opens local files only; a remote video (gs://..., any
+  `tf.io.gfile` file system) is copied to a temporary file for the duration
+  of the `with` block.
+
+  Args:
+    path: the video path.
+
+  Yields:
+    A path PyAV can open.
+
+  Raises:
+    video_io.VideoNotFoundError: a remote video that does not exist.
+  """
+  path = os.fspath(path)
+  if not is_remote(path):
+    yield path
+    return
+  if not tf.io.gfile.exists(path):
+    raise video_io.VideoNotFoundError(
+        f'Video file {path!r} does not exist; check the path (and the video '
+        f'root it was joined with).')
+  handle, local = tempfile.mkstemp(suffix=os.path.splitext(path)[1],
+                                   prefix='audioscope_video_')
+  os.close(handle)
+  try:
+    tf.io.gfile.copy(path, local, overwrite=True)
+    yield local
+  finally:
+    os.remove(local)
+
+
 def decode_row(row: clip_lists.ClipRow, video_root: str,
-               options: ClipOptions) -> video_io.VideoClip:
-  """Decodes one listed clip (raises video_io errors or SkipClip)."""
+               options: ClipOptions,
+               local_path: Optional[str] = None) -> video_io.VideoClip:
+  """Decodes one listed clip (raises video_io errors or SkipClip).
+
+  Args:
+    row: the listed clip.
+    video_root: folder the listed video paths are relative to (local or
+      remote, e.g. gs://; remote videos are copied to a temporary file).
+    options: decoding options.
+    local_path: a local copy of the row's video, already made by the caller
+      (the Beam path copies each remote video once for all its clips).
+
+  Returns:
+    The decoded clip.
+  """
+  if local_path is None:
+    with local_video(resolve_path(video_root, row.video_path)) as path:
+      return decode_row(row, video_root, options, local_path=path)
   decoded = video_io.read_video(
-      resolve_path(video_root, row.video_path),
+      local_path,
       sample_rate=options.sample_rate, frame_rate=options.frame_rate,
       frame_size=options.frame_size, start=row.start, end=row.end,
       max_pad_seconds=options.max_pad_seconds)
@@ -171,9 +232,10 @@ def decode_row(row: clip_lists.ClipRow, video_root: str,
 
 
 def make_clip(row: clip_lists.ClipRow, video_root: str,
-              options: ClipOptions) -> records.Clip:
-  """Decodes one listed clip into a `records.Clip`."""
-  decoded = decode_row(row, video_root, options)
+              options: ClipOptions,
+              local_path: Optional[str] = None) -> records.Clip:
+  """Decodes one listed clip into a `records.Clip` (see `decode_row`)."""
+  decoded = decode_row(row, video_root, options, local_path)
   return records.Clip(
       clip_id=row.clip_id, audio=decoded.audio, frames=decoded.frames,
       video_path=row.video_path, start_time=row.start, end_time=row.end,
@@ -182,7 +244,8 @@ def make_clip(row: clip_lists.ClipRow, video_root: str,
 
 
 def process_clip(row: clip_lists.ClipRow, video_root: str,
-                 options: ClipOptions, source: str = '') -> ClipResult:
+                 options: ClipOptions, source: str = '',
+                 local_path: Optional[str] = None) -> ClipResult:
   """The per-clip step of the local and the Beam paths.
 
   Args:
@@ -190,13 +253,15 @@ def process_clip(row: clip_lists.ClipRow, video_root: str,
     video_root: folder the listed video paths are relative to.
     options: decoding and storage options.
     source: the list file, named in skip entries.
+    local_path: a local copy of the row's video made by the caller, or None
+      (`decode_row`).
 
   Returns:
     A `ClipResult`: serialised record, or the skip entry. Never raises for
     bad videos.
   """
   try:
-    clip = make_clip(row, video_root, options)
+    clip = make_clip(row, video_root, options, local_path)
     return ClipResult(serialized=records.serialize_clip(
         clip, jpeg_quality=options.jpeg_quality))
   except Exception as e:  # pylint: disable=broad-except

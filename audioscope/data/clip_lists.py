@@ -38,7 +38,7 @@ import io
 import math
 import os
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 import tensorflow as tf
 
@@ -221,6 +221,27 @@ def _rows(path):
     yield line_number, fields
 
 
+def iter_clip_list(path: Union[str, os.PathLike]) -> Iterator[ClipRow]:
+  """Yields the rows of a clip list one by one (for lists of millions).
+
+  Args:
+    path: the CSV (local or any `tf.io.gfile` path, e.g. gs://).
+
+  Yields:
+    The rows, in file order, with their line numbers.
+
+  Raises:
+    FileNotFoundError: no such file.
+    ClipListError: a malformed row, named by file and line; or an empty list.
+  """
+  empty = True
+  for n, fields in _rows(path):
+    empty = False
+    yield parse_clip_fields(fields, f'{os.fspath(path)}:{n}', n)
+  if empty:
+    raise ClipListError(f'{os.fspath(path)}: the clip list has no rows.')
+
+
 def read_clip_list(path: Union[str, os.PathLike]) -> List[ClipRow]:
   """Reads a clip list (3 or 4 columns, header row optional).
 
@@ -234,11 +255,7 @@ def read_clip_list(path: Union[str, os.PathLike]) -> List[ClipRow]:
     FileNotFoundError: no such file.
     ClipListError: a malformed row, named by file and line; or an empty list.
   """
-  rows = [parse_clip_fields(fields, f'{os.fspath(path)}:{n}', n)
-          for n, fields in _rows(path)]
-  if not rows:
-    raise ClipListError(f'{os.fspath(path)}: the clip list has no rows.')
-  return rows
+  return list(iter_clip_list(path))
 
 
 def read_mom_list(path: Union[str, os.PathLike]) -> List[MomRow]:

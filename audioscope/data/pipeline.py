@@ -532,9 +532,10 @@ def mom_eval_dataset(file_pattern: FilePattern = gin.REQUIRED,
     Batches (not repeated, the last may be smaller) {'audio' [batch, samples]
     = audio1 + audio2, 'frames' [batch, T, H, W, 3] of clip 1,
     'reference_mixtures' [batch, 2, samples], 'labels' [batch] (clip 1's
-    label), 'on_screen_audio' [batch, samples] (clip 1's audio if it is
-    on-screen-only, zeros if off-screen-only, the stored ground truth or
-    zeros for an unlabelled clip 1) and 'has_on_screen_audio' [batch] bool.
+    label), 'on_screen_audio' [batch, samples] (clip 1's stored ground
+    truth where it has one, else clip 1's audio if it is on-screen-only,
+    zeros if off-screen-only or unlabelled) and 'has_on_screen_audio'
+    [batch] bool.
   """
   if isinstance(pairs, str):
     pairs = read_mom_pairs(pairs)
@@ -589,13 +590,19 @@ def mom_eval_dataset(file_pattern: FilePattern = gin.REQUIRED,
 
 
 def _on_screen_truth(clip, audio, num_samples):
-  """On-screen ground truth of a clip: its audio, zeros or the stored one."""
+  """On-screen ground truth of a clip: the stored one, else its audio or zeros.
+
+  A stored `on_screen_audio` wins over the label: a MoM record of
+  data_recipes/make_mom_sets has label 1 (clip 1 is on-screen-only) but its
+  audio is audio1 + audio2, and its stored on-screen truth is audio1.
+  """
   label = clip['label']
   stored = _fit(clip['on_screen_audio'], num_samples)
-  on_screen = tf.where(
+  from_label = tf.where(
       tf.equal(label, records.ON_SCREEN_ONLY), audio,
       tf.where(tf.equal(label, records.OFF_SCREEN_ONLY), tf.zeros_like(audio),
                stored))
+  on_screen = tf.where(clip['has_ground_truth'], stored, from_label)
   known = tf.logical_or(tf.not_equal(label, records.UNLABELLED),
                         clip['has_ground_truth'])
   return {'on_screen_audio': on_screen, 'has_on_screen_audio': known}

@@ -133,3 +133,36 @@ def write_text_file(path, text='this is not a video\n'):
   with open(path, 'w') as f:
     f.write(text)
   return os.fspath(path)
+
+
+YFCC_LIKE_PATHS = {
+    'a': 'data/videos/mp4/827/f6b/aaa.mp4',
+    'b': 'data/videos/mp4/123/456/bbb.mp4',
+    'text': 'data/videos/mp4/000/000/text.mp4',
+}
+
+
+def make_yfcc_like_videos(root, duration=2.0):
+  """Two tiny MP4s in a YFCC100M-like layout under `root`, plus a text file.
+
+  'a': 30 FPS 48x64, 44.1 kHz stereo 440 Hz tone, square step 1;
+  'b': 25 FPS 32x48, 16 kHz mono 1 kHz tone, square step 2;
+  'text': a text file named .mp4 (not a video).
+
+  Args:
+    root: the video root (the folder holding `data/`).
+    duration: seconds of each video.
+
+  Returns:
+    {'a' | 'b' | 'text': path relative to root}, as a clip list names them.
+  """
+  for path in YFCC_LIKE_PATHS.values():
+    os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+  make_test_video(os.path.join(root, YFCC_LIKE_PATHS['a']), duration=duration,
+                  frame_rate=30.0, size=(48, 64), sample_rate=44100,
+                  num_channels=2, tone_hz=440.0, step=1)
+  make_test_video(os.path.join(root, YFCC_LIKE_PATHS['b']), duration=duration,
+                  frame_rate=25.0, size=(32, 48), sample_rate=16000,
+                  num_channels=1, tone_hz=1000.0, step=2)
+  write_text_file(os.path.join(root, YFCC_LIKE_PATHS['text']))
+  return dict(YFCC_LIKE_PATHS)

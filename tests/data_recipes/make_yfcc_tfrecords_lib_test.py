@@ -28,31 +28,12 @@ from audioscope.data import video_io
 from data_recipes import make_yfcc_tfrecords_lib
 
 
-def _make_videos(root):
-  """Two tiny MP4s in a YFCC-like layout, plus a text file named .mp4."""
-  paths = {
-      'a': 'data/videos/mp4/827/f6b/aaa.mp4',
-      'b': 'data/videos/mp4/123/456/bbb.mp4',
-      'text': 'data/videos/mp4/000/000/text.mp4',
-  }
-  for path in paths.values():
-    os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
-  testing.make_test_video(os.path.join(root, paths['a']), duration=2.0,
-                          frame_rate=30.0, size=(48, 64), sample_rate=44100,
-                          num_channels=2, tone_hz=440.0, step=1)
-  testing.make_test_video(os.path.join(root, paths['b']), duration=2.0,
-                          frame_rate=25.0, size=(32, 48), sample_rate=16000,
-                          num_channels=1, tone_hz=1000.0, step=2)
-  testing.write_text_file(os.path.join(root, paths['text']))
-  return paths
-
-
 class MakeYfccTfrecordsTest(parameterized.TestCase, tf.test.TestCase):
 
   def setUp(self):
     super().setUp()
     self.root = self.create_tempdir().full_path
-    self.videos = _make_videos(self.root)
+    self.videos = testing.make_yfcc_like_videos(self.root)
     self.options = make_yfcc_tfrecords_lib.ClipOptions(
         frame_size=(32, 32), frame_encoding='raw')
 
@@ -151,6 +132,31 @@ class MakeYfccTfrecordsTest(parameterized.TestCase, tf.test.TestCase):
         list_path, self.root, output_dir, rows_per_shard=2, num_workers=1,
         frame_size=(32, 32), frame_encoding='raw')
     self.assertEqual((third['shards_run'], third['written']), (1, 3))
+
+  def test_remote_video_root(self):
+    # ram:// (in-process) stands in for gs://: PyAV reads a local copy.
+    remote_root = 'ram://make_yfcc_tfrecords_lib_test'
+    remote = f'{remote_root}/{self.videos["a"]}'
+    tf.io.gfile.makedirs(os.path.dirname(remote))
+    tf.io.gfile.copy(os.path.join(self.root, self.videos['a']), remote,
+                     overwrite=True)
+    row = clip_lists.ClipRow(self.videos['a'], 0.5, 1.5, line=2)
+    from_remote = make_yfcc_tfrecords_lib.process_clip(row, remote_root,
+                                                       self.options)
+    from_local = make_yfcc_tfrecords_lib.process_clip(row, self.root,
+                                                      self.options)
+    self.assertIsNone(from_remote.skipped)
+    self.assertEqual(from_remote.serialized, from_local.serialized)
+    missing = make_yfcc_tfrecords_lib.process_clip(
+        clip_lists.ClipRow('x/none.mp4', 0.0, 1.0, line=4), remote_root,
+        self.options)
+    self.assertEqual(missing.skipped['reason'], 'missing')
+    with make_yfcc_tfrecords_lib.local_video(remote) as local:
+      self.assertTrue(os.path.exists(local))
+      self.assertFalse(make_yfcc_tfrecords_lib.is_remote(local))
+    self.assertFalse(os.path.exists(local))
+    with make_yfcc_tfrecords_lib.local_video('/a/b.mp4') as local:
+      self.assertEqual(local, '/a/b.mp4')
 
   @parameterized.named_parameters(
       ('auto_off', 'auto', 'x_offscreen_unanimous_clips.csv', 0),
