@@ -49,6 +49,12 @@ resumes from its last checkpoint, and a larger step budget continues it
 (the stages after it then run again). `demo_summary.json` holds the time of each
 stage, the results and where every artefact is.
 
+`Demo(output_dir, config, shared_dir=...)` keeps the shared stages (data,
+separator, coincidence) in another folder, so that several AudioScopeV2 runs
+(e.g. one per alignment module, `benchmarks/quality.py`) re-use one data set
+and one pair of pre-trained checkpoints; `Demo.run(last_stage=...)` stops
+after a stage.
+
 Example:
 
   summary = demo_lib.run_demo('/tmp/demo', fast=True)
@@ -86,6 +92,8 @@ SUMMARY_FILE = 'demo_summary.json'
 DONE_FILE = 'DONE.json'
 STAGES = ('data', 'separator', 'coincidence', 'audioscope', 'evaluation',
           'export', 'demo_video', 'separation')
+# The stages that `Demo(shared_dir=...)` keeps in the shared folder.
+SHARED_STAGES = ('data', 'separator', 'coincidence')
 ALIGNMENTS = ('audioscope_v1', 'joint_sa', 'separable_sa', 'joint_cma',
               'separable_cma')
 
@@ -193,12 +201,26 @@ def _read_json(path: str) -> Any:
 class Demo:
   """The stages of the demo (see the module docstring)."""
 
-  def __init__(self, output_dir: str, config: DemoConfig):
+  def __init__(self, output_dir: str, config: DemoConfig,
+               shared_dir: Optional[str] = None):
+    """Sets up the stage folders.
+
+    Args:
+      output_dir: the demo's folder (created).
+      config: the budgets.
+      shared_dir: if given, the SHARED_STAGES (data set and pre-trained
+        checkpoints) live in `<shared_dir>/<stage>` instead of
+        `<output_dir>/<stage>`: run (or skipped when done) there, with the
+        same budgets in `config`.
+    """
     config.validate()
     self.output_dir = os.path.abspath(output_dir)
     self.config = config
     self.dirs = {stage: os.path.join(self.output_dir, stage)
                  for stage in STAGES}
+    if shared_dir is not None:
+      for stage in SHARED_STAGES:
+        self.dirs[stage] = os.path.join(os.path.abspath(shared_dir), stage)
     self.summary_path = os.path.join(self.output_dir, SUMMARY_FILE)
     self._ran = False
     self.summary = {'config': dataclasses.asdict(config), 'stages': {},
@@ -366,7 +388,11 @@ class Demo:
         f"separator_checkpoint = '{self.dirs['separator']}'",
         f"audio_trunk_checkpoint = '{os.path.join(trunks, 'audio_trunk')}'",
         f"video_trunk_checkpoint = '{os.path.join(trunks, 'video_trunk')}'",
-    ]
+    ] + ([
+        # fast.gin's one-block alignment_config names num_layers, which the
+        # v1 attention (no blocks) does not take.
+        'AudioScopeV2.alignment_config = {}'
+    ] if self.config.fast and self.config.alignment == 'audioscope_v1' else [])
 
   def train_audioscope(self) -> Dict[str, Any]:
     dataset_fn = functools.partial(
@@ -481,21 +507,35 @@ class Demo:
 
   # -------------------------------- Run -------------------------------------
 
-  def run(self) -> Dict[str, Any]:
+  def run(self, last_stage: str = STAGES[-1]) -> Dict[str, Any]:
+    """Runs (or skips) the stages up to `last_stage`; returns the summary.
+
+    The summary holds 'results' and 'results_table' when the evaluation
+    stage is among them.
+    """
+    if last_stage not in STAGES:
+      raise ValueError(f'last_stage must be one of {STAGES}, got '
+                       f'{last_stage!r}.')
     start = time.monotonic()
     config = self.config
-    self._run_stage('data', self.make_data,
-                    [config.num_train, config.num_validation, config.num_test])
-    self._run_stage('separator', self.train_separator, config.separator_steps)
-    self._run_stage('coincidence', self.train_coincidence,
-                    config.coincidence_steps)
-    self._run_stage('audioscope', self.train_audioscope,
-                    [config.audioscope_steps, config.alignment])
-    self._run_stage('evaluation', self.evaluate)
-    self._run_stage('export', self.export)
-    self._run_stage('demo_video', self.make_demo_video)
-    self._run_stage('separation', self.separate)
+    stages = (
+        ('data', self.make_data,
+         [config.num_train, config.num_validation, config.num_test]),
+        ('separator', self.train_separator, config.separator_steps),
+        ('coincidence', self.train_coincidence, config.coincidence_steps),
+        ('audioscope', self.train_audioscope,
+         [config.audioscope_steps, config.alignment]),
+        ('evaluation', self.evaluate, None),
+        ('export', self.export, None),
+        ('demo_video', self.make_demo_video, None),
+        ('separation', self.separate, None),
+    )
+    for stage, fn, key in stages[:STAGES.index(last_stage) + 1]:
+      self._run_stage(stage, fn, key)
     self.summary['total_seconds_this_run'] = time.monotonic() - start
+    if STAGES.index(last_stage) < STAGES.index('evaluation'):
+      _write_json(self.summary_path, self.summary)
+      return self.summary
     self.summary['results'] = _read_json(
         os.path.join(self.dirs['evaluation'], 'demo_results.json'))
     with tf.io.gfile.GFile(os.path.join(self.dirs['evaluation'],

@@ -25,6 +25,7 @@ Every binary parses gin the same way (after ddsp's `parse_gin`):
 import glob
 import importlib
 import importlib.util
+import logging as std_logging
 import os
 import re
 from typing import Optional, Sequence
@@ -64,10 +65,32 @@ def list_gin_files(subdir: str = '') -> Sequence[str]:
       os.path.relpath(p, root) for p in glob.glob(pattern, recursive=True))
 
 
+_SEARCH_PATHS_ADDED = set()
+
+
+class _GinResourceProbeFilter(std_logging.Filter):
+  """Drops gin's 'Path not found' errors of its package-resource probe.
+
+  gin tries every file name as a Python package resource before its search
+  paths and logs an ERROR for each miss, so every `include` of a packaged
+  config printed a false error. Misses of real files still raise.
+  """
+
+  def filter(self, record: std_logging.LogRecord) -> bool:
+    return not (record.msg == 'Path not found: %s' and
+                record.module == 'resource_reader')
+
+
+_PROBE_FILTER = _GinResourceProbeFilter()
+
+
 def add_search_paths(extra_paths: Sequence[str] = ()) -> None:
-  """Adds the packaged config folder (and any extra folders) to gin."""
+  """Adds the packaged config folder (and any extra folders) to gin, once."""
+  std_logging.getLogger().addFilter(_PROBE_FILTER)  # Idempotent.
   for path in [gin_config_dir(), *extra_paths]:
-    gin.add_config_file_search_path(path)
+    if path not in _SEARCH_PATHS_ADDED:
+      gin.add_config_file_search_path(path)
+      _SEARCH_PATHS_ADDED.add(path)
 
 
 def latest_operative_config(model_dir: str) -> Optional[str]:

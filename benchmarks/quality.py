@@ -1,0 +1,480 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+r"""Table-1-like quality benchmark of the five alignment modules.
+
+  python benchmarks/quality.py --output_dir=/tmp/quality        # ~40 min
+  python benchmarks/quality.py --output_dir=/tmp/quality_fast --fast
+  python benchmarks/quality.py --output_dir=/tmp/quality \
+      --modules=joint_cma,separable_cma --audioscope_steps=600
+
+Trains the AudioScopeV2 alignment modules (`audioscope_v1`, `joint_sa`,
+`separable_sa`, `joint_cma`, `separable_cma`) on the synthetic task of the
+end-to-end demo (`audioscope/demo_lib.py`), all from the same data, the
+same MixIT-pre-trained separator and the same coincidence-pre-trained
+embeddings, with the same step budget and seed; calibrates each to a 6 dB
+median OSR on the validation off-screen MoMs and evaluates it on the test
+MoMs (filtered style), next to the two no-processing baselines
+(x_on = x and x_on = x/2), with the negative probes (true, blank and
+replaced frames of on-screen-only test clips, at the calibrated theta).
+
+Folders under --output_dir:
+
+* `shared/`: the demo's data, separator and coincidence stages, run once
+  (`demo_lib.Demo(...).run(last_stage='coincidence')`);
+* `<module>/`: that module's AudioScopeV2 training (`audioscope/`) and
+  evaluation (`evaluation/`), a `demo_lib.Demo` with
+  `shared_dir=<output_dir>/shared`, and `quality_module.json` (its results,
+  written last);
+* `quality.json` and `quality.md`: calibrated SNR (on-screen MoMs), SI-SNR,
+  OSR (off-screen MoMs), AUC and MixIT* per module and baseline, the
+  uncalibrated operating point, the probe SNRs and OSRs, the budget (clips,
+  steps, seconds per stage) and the machine (`os.cpu_count()`,
+  `os.getloadavg()` at the start and at the end, TensorFlow version).
+
+Every stage resumes as in the demo: a re-run skips the finished shared
+stages and modules (those whose `quality_module.json` matches the budgets
+and the shared stages), an interrupted training stage resumes from its
+checkpoint and a larger --audioscope_steps continues training. When a
+shared stage runs again (e.g. a larger --separator_steps), every module is
+retrained from scratch on the new checkpoints.
+
+Budgets: the demo's (`demo_lib.DemoConfig`), each overridable by a flag of
+the same name. At the time of writing: 384 / 64 / 64 train / validation /
+test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 300 separator,
+150 coincidence and 300 AudioScopeV2 steps per module, learning rate 1e-3.
+Expected time on 2 CPU cores, from the demo's measured stage times (data
+7.5 s, separator 236 s, coincidence 53 s, AudioScopeV2 ~300 s per 300 steps
+of `separable_sa`, evaluation ~21 s): about 5 minutes of shared stages and
+5.5 minutes per module, so about 32 minutes for the five modules; the joint
+modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
+T^2 + (M + G)^2, so allow about 40.
+--fast uses the demo's smoke budgets (tiny shapes of `gin/demo/fast.gin`,
+16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2; graph building
+dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2
+minutes of wall time on 2 cores under a load average of 8); its numbers
+only show that everything runs.
+"""
+
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import time
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from absl import app
+from absl import flags
+from absl import logging
+import tensorflow as tf
+
+from audioscope import demo_lib
+from audioscope.evaluation import evaluate_lib
+
+ALIGNMENTS = demo_lib.ALIGNMENTS
+SHARED_DIR = 'shared'
+MODULE_FILE = 'quality_module.json'
+SHARED_FILE = 'quality_shared.json'
+JSON_FILE = 'quality.json'
+MARKDOWN_FILE = 'quality.md'
+# Probe conditions of `probing.CONDITIONS`, with their Markdown titles.
+PROBES = (('true_video', 'True'), ('blank_video', 'Blank'),
+          ('replaced_video', 'Replaced'))
+# Columns of the results tables: (key of an evaluate_lib row, title).
+COLUMNS = (('median_snr_db', 'SNR (dB)'), ('median_si_snr_db', 'SI-SNR (dB)'),
+           ('median_osr_db', 'OSR (dB)'), ('auc', 'AUC'),
+           ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'))
+BASELINE_LABELS = {'x': 'No processing (x_on = x, 0 dB OSR)',
+                   'x/2': 'No processing (x_on = x/2, 6 dB OSR)'}
+
+_OUTPUT_DIR = flags.DEFINE_string(
+    'output_dir', None, 'Folder of every artefact; an earlier run there is '
+    'resumed.')
+_MODULES = flags.DEFINE_list('modules', list(ALIGNMENTS),
+                             f'Alignment modules, a subset of {ALIGNMENTS}.')
+_FAST = flags.DEFINE_bool(
+    'fast', False, 'Smoke run: the demo --fast budgets (tiny shapes, a few '
+    'steps per stage).')
+_SEED = flags.DEFINE_integer('seed', 0, 'Data set and training seed.')
+_NUM_TRAIN = flags.DEFINE_integer('num_train', None, 'Training clips.')
+_NUM_VALIDATION = flags.DEFINE_integer('num_validation', None,
+                                       'Validation clips (calibration).')
+_NUM_TEST = flags.DEFINE_integer('num_test', None, 'Test clips.')
+_SEPARATOR_STEPS = flags.DEFINE_integer(
+    'separator_steps', None, 'MixIT pre-training steps of the separator.')
+_COINCIDENCE_STEPS = flags.DEFINE_integer(
+    'coincidence_steps', None, 'Coincidence pre-training steps.')
+_AUDIOSCOPE_STEPS = flags.DEFINE_integer(
+    'audioscope_steps', None, 'AudioScopeV2 training steps per module.')
+_BATCH_SIZE = flags.DEFINE_integer('batch_size', None,
+                                   'Batch size of every training stage.')
+_CONSISTENCY = flags.DEFINE_enum(
+    'consistency', None, ['pred_source', 'uniform', 'none'],
+    'Mixture consistency of the separator.')
+_LEARNING_RATE = flags.DEFINE_float('learning_rate', None,
+                                    'Learning rate of every stage.')
+_TARGET_OSR_DB = flags.DEFINE_float(
+    'target_osr_db', None, 'Calibration target (median validation OSR).')
+_MAX_EVAL_EXAMPLES = flags.DEFINE_integer(
+    'max_eval_examples', None, 'Examples per evaluation set (default all).')
+_NUM_WORKERS = flags.DEFINE_integer('num_workers', None,
+                                    'Processes writing the data set.')
+_GIN_PARAM = flags.DEFINE_multi_string(
+    'gin_param', [], 'Extra gin bindings for every stage.')
+
+_OVERRIDES = {
+    'num_train': _NUM_TRAIN, 'num_validation': _NUM_VALIDATION,
+    'num_test': _NUM_TEST, 'separator_steps': _SEPARATOR_STEPS,
+    'coincidence_steps': _COINCIDENCE_STEPS,
+    'audioscope_steps': _AUDIOSCOPE_STEPS, 'batch_size': _BATCH_SIZE,
+    'consistency': _CONSISTENCY, 'learning_rate': _LEARNING_RATE,
+    'target_osr_db': _TARGET_OSR_DB, 'max_eval_examples': _MAX_EVAL_EXAMPLES,
+    'num_workers': _NUM_WORKERS,
+}
+
+
+def _read_json(path: str) -> Any:
+  with open(path) as f:
+    return json.load(f)
+
+
+def _write(path: str, text: str) -> None:
+  tmp = path + '.tmp'
+  with open(tmp, 'w') as f:
+    f.write(text)
+  os.replace(tmp, path)
+
+
+def _write_json(path: str, value: Any) -> None:
+  _write(path, json.dumps(value, indent=2) + '\n')
+
+
+def _banner(text: str) -> None:
+  logging.info('%s', f'#### {text} '.ljust(72, '#'))
+
+
+def _format(value: Optional[float], digits: int = 2) -> str:
+  return evaluate_lib.format_value(value, digits)
+
+
+def make_config(fast: bool = False, **overrides):
+  """The `demo_lib.DemoConfig` of the benchmark (demo or --fast budgets)."""
+  if fast:
+    return demo_lib.fast_config(**overrides)
+  return demo_lib.DemoConfig(**overrides)
+
+
+def _stage_record(stage_dir: str) -> Dict[str, Any]:
+  return _read_json(os.path.join(stage_dir, demo_lib.DONE_FILE))
+
+
+def run_shared(shared_dir: str, config) -> Dict[str, Any]:
+  """Runs (or skips) the data, separator and coincidence stages once.
+
+  Returns:
+    {stage: {'key', 'seconds'}} of their DONE.json records: the fingerprint
+    that each module's results record (a changed one retrains the module).
+  """
+  _banner('Shared stages: data, separator, coincidence')
+  load_at_start = list(os.getloadavg())
+  demo = demo_lib.Demo(shared_dir, config)
+  summary = demo.run(last_stage=demo_lib.SHARED_STAGES[-1])
+  fingerprint = {}
+  for stage in demo_lib.SHARED_STAGES:
+    record = _stage_record(demo.dirs[stage])
+    fingerprint[stage] = {'key': record.get('key'),
+                          'seconds': record['seconds']}
+  if not all(summary['stages'][stage].get('skipped')
+             for stage in demo_lib.SHARED_STAGES):
+    _write_json(os.path.join(shared_dir, SHARED_FILE),
+                {'load_average_at_start': load_at_start,
+                 'load_average_at_end': list(os.getloadavg())})
+  return fingerprint
+
+
+def _module_key(config, fingerprint) -> Dict[str, Any]:
+  """What a module's results depend on besides its name (JSON values)."""
+  key = {'shared': fingerprint,
+         'config': {k: v for k, v in dataclasses.asdict(config).items()
+                    if k not in ('alignment', 'demo_clips', 'num_workers')}}
+  return json.loads(json.dumps(key))
+
+
+def _row(summary: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+  summary = summary or {}
+  row = {key: summary.get(key) for key, _ in COLUMNS}
+  row['theta'] = summary.get('theta')
+  return row
+
+
+def run_module(output_dir: str, module: str, config, shared_dir: str,
+               fingerprint: Mapping[str, Any]) -> Dict[str, Any]:
+  """Trains and evaluates one alignment module (skipped when done).
+
+  Returns:
+    The module's record (also `<output_dir>/<module>/quality_module.json`):
+    'calibrated' and 'uncalibrated' rows, 'calibration', 'baselines',
+    'probe_negatives', 'counts' and 'seconds' per stage.
+  """
+  module_dir = os.path.join(output_dir, module)
+  record_path = os.path.join(module_dir, MODULE_FILE)
+  key = _module_key(config, fingerprint)
+  if os.path.exists(record_path):
+    record = _read_json(record_path)
+    if record.get('key') == key:
+      logging.info('%s: done, skipped (%s).', module, record_path)
+      return record
+    os.remove(record_path)
+    if record.get('key', {}).get('shared') != fingerprint:
+      logging.info('%s: the shared stages ran again since; retraining from '
+                   'scratch.', module)
+      shutil.rmtree(module_dir)
+    else:
+      # Other budgets changed: training resumes or is kept as the demo
+      # decides; the evaluation runs again.
+      done = os.path.join(module_dir, 'evaluation', demo_lib.DONE_FILE)
+      if os.path.exists(done):
+        os.remove(done)
+  start = time.monotonic()
+  load_at_start = list(os.getloadavg())
+  demo = demo_lib.Demo(module_dir, dataclasses.replace(config,
+                                                       alignment=module),
+                       shared_dir=shared_dir)
+  summary = demo.run(last_stage='evaluation')
+  tf.keras.backend.clear_session()
+  results = summary['results']
+  rows = results['results']
+  probes = results['probe_negatives']
+  record = {
+      'module': module,
+      'key': key,
+      'calibrated': _row(rows.get(evaluate_lib.ROW_CALIBRATED)),
+      'uncalibrated': _row(rows.get(evaluate_lib.ROW_UNCALIBRATED)),
+      'calibration': results['calibration'],
+      'baselines': {
+          'x': _row(rows.get(evaluate_lib.ROW_NO_PROCESSING)),
+          'x/2': _row(rows.get(evaluate_lib.ROW_NO_PROCESSING_HALF)),
+      },
+      'probe_negatives': {
+          'theta': probes.get('theta'),
+          'num_examples': probes.get('num_examples'),
+          'conditions': probes['conditions'],
+      },
+      'losses': summary['artefacts'].get('audioscope_losses'),
+      'counts': _read_json(os.path.join(
+          demo.dirs['evaluation'], evaluate_lib.SUMMARY_FILE))['counts'],
+      'seconds': {stage: _stage_record(demo.dirs[stage])['seconds']
+                  for stage in ('audioscope', 'evaluation')},
+      'seconds_this_run': time.monotonic() - start,
+      'load_average_at_start': load_at_start,
+      'load_average_at_end': list(os.getloadavg()),
+      'evaluation_dir': demo.dirs['evaluation'],
+  }
+  _write_json(record_path, record)
+  logging.info('%s: calibrated SNR %s dB, OSR %s dB, AUC %s (theta %s).',
+               module, _format(record['calibrated']['median_snr_db']),
+               _format(record['calibrated']['median_osr_db']),
+               _format(record['calibrated']['auc']),
+               _format(record['calibrated']['theta'], 3))
+  return record
+
+
+# ------------------------------- Reports ------------------------------------
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
+  lines = ['| ' + ' | '.join(header) + ' |',
+           '|' + '|'.join(['---'] + ['---:'] * (len(header) - 1)) + '|']
+  lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
+  return lines
+
+
+def _metric_cells(row: Mapping[str, Any]) -> List[str]:
+  return ([_format(row.get('theta'), 3)] +
+          [_format(row.get(key)) for key, _ in COLUMNS])
+
+
+def _load_cell(record: Mapping[str, Any]) -> str:
+  """'start / end' 1-minute load averages of a record, or '-'."""
+  values = [record.get(f'load_average_at_{when}') for when in ('start', 'end')]
+  if None in values:
+    return evaluate_lib.MISSING
+  return ' / '.join(f'{value[0]:.2f}' for value in values)
+
+
+def markdown_report(report: Mapping[str, Any]) -> str:
+  """quality.md: the Table-1-like tables, the probes, budget and machine."""
+  budget = report['budget']
+  machine = report['machine']
+  results = report['results']
+  modules = report['modules']
+  counts = report['counts']
+  target = budget['target_osr_db']
+  header = ['AV alignment', 'theta'] + [title for _, title in COLUMNS]
+  lines = [
+      '# AudioScopeV2 alignment modules on the synthetic task', '',
+      f'Test MoMs (filtered style): {counts["num_on_screen"]} on-screen '
+      f'({counts["num_on_screen_silent"]} silent skipped) and '
+      f'{counts["num_off_screen"]} off-screen '
+      f'({counts["num_off_screen_silent"]} silent skipped). Each module is '
+      f'calibrated to {target:g} dB median OSR on the validation off-screen '
+      'MoMs (theta), then evaluated on the test MoMs: SNR, SI-SNR and MixIT* '
+      'medians over the on-screen MoMs, OSR over the off-screen MoMs, '
+      'power-weighted AUC-ROC over both.' +
+      (' **--fast smoke budgets: the numbers only show that everything '
+       'runs.**' if budget['fast'] else ''), '',
+      f'## Calibrated to {target:g} dB OSR on validation', '']
+  rows = [[BASELINE_LABELS[name]] + _metric_cells(report['baselines'][name])
+          for name in ('x', 'x/2')]
+  rows += [[module] + _metric_cells(results[module]['calibrated'])
+           for module in modules]
+  lines += _table(header, rows)
+  lines += ['', '## Uncalibrated (theta = 0)', '']
+  lines += _table(header, [[module] +
+                           _metric_cells(results[module]['uncalibrated'])
+                           for module in modules])
+  lines += [
+      '', '## Negative probes (on-screen-only test clips, calibrated theta)',
+      '', 'SNR(x, x_on) and OSR(x, x_on) medians; ideal: SNR infinite on '
+      'true frames, 0 dB on blank and replaced frames, OSR infinite on blank '
+      'and replaced frames.', '']
+  probe_header = ['AV alignment', 'theta']
+  for _, title in PROBES:
+    probe_header += [f'{title} SNR (dB)', f'{title} OSR (dB)']
+  probe_rows = []
+  for module in modules:
+    probes = results[module]['probe_negatives']
+    cells = [module, _format(probes['theta'], 3)]
+    for condition, _ in PROBES:
+      values = probes['conditions'][condition]
+      cells += [_format(values['median_snr_db']),
+                _format(values['median_osr_db'])]
+    probe_rows.append(cells)
+  lines += _table(probe_header, probe_rows)
+  lines += [
+      '', '## Budget', '',
+      f'* clips: {budget["num_train"]} train, {budget["num_validation"]} '
+      f'validation, {budget["num_test"]} test; batch {budget["batch_size"]}; '
+      f'seed {budget["seed"]}; learning rate {budget["learning_rate"]:g}',
+      f'* steps: separator {budget["separator_steps"]}, coincidence '
+      f'{budget["coincidence_steps"]}, AudioScopeV2 '
+      f'{budget["audioscope_steps"]} per module', '']
+  shared_load = _load_cell(budget['shared_load_average'])
+  stage_rows = [[f'shared: {stage}', f'{seconds / 60:.2f}', shared_load]
+                for stage, seconds in budget['shared_seconds'].items()]
+  for module in modules:
+    for stage, seconds in results[module]['seconds'].items():
+      stage_rows.append([f'{module}: {stage}', f'{seconds / 60:.2f}',
+                         _load_cell(results[module])])
+  lines += _table(['Stage', 'Minutes', '1-min load average (start / end)'],
+                  stage_rows)
+  lines += [
+      '', 'Stage times and load averages are those of the run that did the '
+      'stage (the shared stages together, each module\'s two stages '
+      f'together); this run took {budget["minutes_this_run"]:.2f} minutes.',
+      '', '## Machine', '',
+      f'* {machine["cpu_count"]} CPUs (os.cpu_count()), {machine["platform"]}, '
+      f'Python {machine["python"]}, TensorFlow {machine["tensorflow"]}',
+      '* load average (1, 5, 15 min): '
+      f'{", ".join(f"{x:.2f}" for x in machine["load_average_at_start"])} '
+      'at the start, '
+      f'{", ".join(f"{x:.2f}" for x in machine["load_average_at_end"])} '
+      'at the end (above 0: other processes shared the cores)', '']
+  return '\n'.join(lines)
+
+
+def run_benchmark(output_dir: str,
+                  modules: Sequence[str] = ALIGNMENTS,
+                  fast: bool = False,
+                  **overrides) -> Dict[str, Any]:
+  """Runs (or resumes) the benchmark; writes quality.json and quality.md.
+
+  Args:
+    output_dir: the benchmark's folder (created).
+    modules: alignment modules, a subset of ALIGNMENTS.
+    fast: the demo's --fast smoke budgets.
+    **overrides: `demo_lib.DemoConfig` fields (budgets, seed).
+
+  Returns:
+    The report written to quality.json.
+  """
+  unknown = [m for m in modules if m not in ALIGNMENTS]
+  if unknown or not modules:
+    raise ValueError(f'modules must be a non-empty subset of {ALIGNMENTS}, '
+                     f'got {list(modules)}.')
+  modules = list(dict.fromkeys(modules))
+  start = time.monotonic()
+  load_at_start = list(os.getloadavg())
+  output_dir = os.path.abspath(output_dir)
+  os.makedirs(output_dir, exist_ok=True)
+  config = make_config(fast, **overrides)
+  config.validate()
+  shared_dir = os.path.join(output_dir, SHARED_DIR)
+  fingerprint = run_shared(shared_dir, config)
+  results = {}
+  for index, module in enumerate(modules):
+    _banner(f'Module {index + 1}/{len(modules)}: {module}')
+    results[module] = run_module(output_dir, module, config, shared_dir,
+                                 fingerprint)
+  first = results[modules[0]]
+  shared_record = os.path.join(shared_dir, SHARED_FILE)
+  budget = dataclasses.asdict(config)
+  budget.pop('alignment')
+  budget['gin_params'] = list(budget['gin_params'])
+  budget.update(
+      shared_seconds={stage: value['seconds']
+                      for stage, value in fingerprint.items()},
+      shared_load_average=(_read_json(shared_record) if os.path.exists(
+          shared_record) else {}),
+      module_seconds={m: results[m]['seconds'] for m in modules},
+      minutes_this_run=(time.monotonic() - start) / 60)
+  report = {
+      'modules': modules,
+      'baselines': first['baselines'],
+      'results': results,
+      'counts': first['counts'],
+      'budget': budget,
+      'machine': {
+          'cpu_count': os.cpu_count(),
+          'load_average_at_start': load_at_start,
+          'load_average_at_end': list(os.getloadavg()),
+          'platform': platform.platform(),
+          'python': platform.python_version(),
+          'tensorflow': tf.__version__,
+      },
+  }
+  _write_json(os.path.join(output_dir, JSON_FILE), report)
+  _write(os.path.join(output_dir, MARKDOWN_FILE), markdown_report(report))
+  logging.info('Wrote %s and %s.', os.path.join(output_dir, JSON_FILE),
+               os.path.join(output_dir, MARKDOWN_FILE))
+  return report
+
+
+def main(argv: Sequence[str]) -> None:
+  if len(argv) > 1:
+    raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
+  if not _OUTPUT_DIR.value:
+    raise app.UsageError('Pass --output_dir.')
+  overrides = {name: flag.value for name, flag in _OVERRIDES.items()
+               if flag.value is not None}
+  report = run_benchmark(_OUTPUT_DIR.value, _MODULES.value, fast=_FAST.value,
+                         seed=_SEED.value,
+                         gin_params=tuple(_GIN_PARAM.value), **overrides)
+  del report
+  with open(os.path.join(_OUTPUT_DIR.value, MARKDOWN_FILE)) as f:
+    print(f.read(), flush=True)
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,159 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Smoke test of benchmarks/quality.py in its --fast mode.
+
+The script runs in a subprocess (its absl flags would clash with those of
+other binaries imported by the test suite), with one alignment module and
+one or two steps per stage: about a minute of CPU time (measured: 180-190 s
+of wall time on 2 cores under a load average of 8-12). Every module takes
+the same code paths of the script, and each alignment module is tested on
+its own in tests/attention; `audioscope_v1` is the one whose --fast config
+differs (no alignment blocks).
+"""
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+import tensorflow as tf
+
+from audioscope.evaluation import evaluate_lib
+
+_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                       os.pardir, 'benchmarks', 'quality.py')
+_MODULES = ('audioscope_v1',)
+_AUDIOSCOPE_STEPS = 2
+# quality.md column titles -> keys of a row in quality.json.
+_COLUMNS = {'theta': 'theta', 'SNR (dB)': 'median_snr_db',
+            'SI-SNR (dB)': 'median_si_snr_db', 'OSR (dB)': 'median_osr_db',
+            'AUC': 'auc', 'MixIT* (dB)': 'median_mixit_oracle_si_snr_db'}
+_PROBES = {'True': 'true_video', 'Blank': 'blank_video',
+           'Replaced': 'replaced_video'}
+
+
+def _tables(markdown):
+  """{section title: [header cells, row cells...]} of quality.md's tables."""
+  tables, section = {}, None
+  for line in markdown.splitlines():
+    if line.startswith('## '):
+      section = line[3:]
+    elif line.startswith('|') and not line.startswith('|---'):
+      cells = [cell.strip() for cell in line.strip('|').split('|')]
+      tables.setdefault(section, []).append(cells)
+  return tables
+
+
+class QualityBenchmarkTest(tf.test.TestCase):
+
+  def _assert_finite(self, value, name):
+    self.assertIsNotNone(value, name)
+    self.assertTrue(math.isfinite(value), f'{name} = {value}')
+
+  def _assert_table(self, table, rows_json):
+    """Every cell of `table` is the formatted value of `rows_json`."""
+    header = table[0]
+    self.assertCountEqual([row[0] for row in table[1:]], rows_json)
+    for row in table[1:]:
+      for title, cell in zip(header[1:], row[1:]):
+        digits = 3 if title == 'theta' else 2
+        self.assertEqual(
+            cell, evaluate_lib.format_value(
+                rows_json[row[0]][_COLUMNS[title]], digits),
+            f'{row[0]}, {title}')
+
+  def test_fast_mode_trains_calibrates_and_reports(self):
+    output_dir = self.create_tempdir().full_path
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+    command = [
+        sys.executable, _SCRIPT, f'--output_dir={output_dir}', '--fast',
+        f'--modules={",".join(_MODULES)}', '--separator_steps=1',
+        '--coincidence_steps=1', f'--audioscope_steps={_AUDIOSCOPE_STEPS}'
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True,
+                            check=False)
+    self.assertEqual(result.returncode, 0, result.stderr[-6000:])
+
+    with open(os.path.join(output_dir, 'quality.json')) as f:
+      report = json.load(f)
+    with open(os.path.join(output_dir, 'quality.md')) as f:
+      markdown = f.read()
+    self.assertEqual(report['modules'], list(_MODULES))
+    self.assertIn('# AudioScopeV2 alignment modules', result.stdout)
+
+    # Every module trained (finite losses, its checkpoint at the budget),
+    # calibrated on validation and reports finite numbers.
+    target = report['budget']['target_osr_db']
+    for module in _MODULES:
+      record = report['results'][module]
+      checkpoint = tf.train.latest_checkpoint(
+          os.path.join(output_dir, module, 'audioscope'))
+      self.assertEndsWith(checkpoint, f'ckpt-{_AUDIOSCOPE_STEPS}')
+      for name, value in record['losses'].items():
+        self._assert_finite(value, f'{module} loss {name}')
+      self._assert_finite(record['calibration']['theta'], module)
+      self.assertAllClose(record['calibration']['median_osr_db'], target,
+                          atol=1.0)
+      for key in ('theta', 'median_snr_db', 'median_osr_db', 'auc'):
+        self._assert_finite(record['calibrated'][key], f'{module} {key}')
+      for condition in _PROBES.values():
+        values = record['probe_negatives']['conditions'][condition]
+        for key in ('median_snr_db', 'median_osr_db'):
+          self._assert_finite(values[key], f'{module} {condition} {key}')
+      for stage in ('audioscope', 'evaluation'):
+        self.assertGreater(record['seconds'][stage], 0.0)
+    for name in ('x', 'x/2'):
+      for key in ('median_snr_db', 'median_osr_db'):
+        self._assert_finite(report['baselines'][name][key], f'{name} {key}')
+    self.assertCountEqual(report['budget']['shared_seconds'],
+                          ('data', 'separator', 'coincidence'))
+    self.assertEqual(report['machine']['cpu_count'], os.cpu_count())
+    self.assertLen(report['machine']['load_average_at_start'], 3)
+
+    # quality.md shows the numbers of quality.json.
+    tables = _tables(markdown)
+    calibrated = tables[f'Calibrated to {target:g} dB OSR on validation']
+    baselines = {'No processing (x_on = x, 0 dB OSR)': report['baselines']['x'],
+                 'No processing (x_on = x/2, 6 dB OSR)':
+                     report['baselines']['x/2']}
+    self._assert_table(calibrated, dict(
+        baselines, **{m: report['results'][m]['calibrated']
+                      for m in _MODULES}))
+    self._assert_table(tables['Uncalibrated (theta = 0)'],
+                       {m: report['results'][m]['uncalibrated']
+                        for m in _MODULES})
+    probes = tables[
+        'Negative probes (on-screen-only test clips, calibrated theta)']
+    header = probes[0]
+    self.assertCountEqual([row[0] for row in probes[1:]], _MODULES)
+    for row in probes[1:]:
+      record = report['results'][row[0]]['probe_negatives']
+      self.assertEqual(row[1], evaluate_lib.format_value(record['theta'], 3))
+      for title, cell in zip(header[2:], row[2:]):
+        condition, metric = re.fullmatch(r'(\w+) (SNR|OSR) \(dB\)',
+                                         title).groups()
+        value = record['conditions'][_PROBES[condition]][
+            f'median_{metric.lower()}_db']
+        self.assertEqual(cell, evaluate_lib.format_value(value), title)
+    minutes = {row[0]: row[1] for row in tables['Budget'][1:]}
+    for module in _MODULES:
+      self.assertEqual(
+          minutes[f'{module}: audioscope'],
+          f'{report["results"][module]["seconds"]["audioscope"] / 60:.2f}')
+
+
+if __name__ == '__main__':
+  tf.test.main()
