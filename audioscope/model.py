@@ -180,13 +180,21 @@ class AudioScopeV2(tf.keras.Model):
     return audio
 
   def _validate_frames(self, frames) -> tf.Tensor:
-    frames = video_embedding_lib.frames_to_float(frames)
+    """Float frames as float32 (checked finite); uint8 frames stay uint8.
+
+    uint8 frames are converted by the video embedding, chunk by chunk for
+    long videos, so a long uint8 video is never held as float32 at once.
+    """
+    frames = tf.convert_to_tensor(frames)
+    if frames.dtype != tf.uint8:
+      frames = video_embedding_lib.frames_to_float(frames)
     if frames.shape.rank != 5 or (frames.shape[-1] is not None and
                                   frames.shape[-1] != 3):
       raise ValueError(
           f'frames must be [batch, T, H, W, 3] RGB, got shape {frames.shape}.')
-    tf.debugging.assert_all_finite(
-        frames, 'frames contain NaN or Inf; clean the input video.')
+    if frames.dtype != tf.uint8:
+      tf.debugging.assert_all_finite(
+          frames, 'frames contain NaN or Inf; clean the input video.')
     return frames
 
   def _check_consistency(self, audio: tf.Tensor, frames: tf.Tensor) -> None:

@@ -33,15 +33,18 @@ it makes dilated depthwise convolutions far slower on CPU.
 
 import json
 import os
-import time
 
 from absl import app
 from absl import flags
 from absl import logging
-import numpy as np
 import tensorflow as tf
 
 from audioscope.separation import tdcn
+
+try:
+  from benchmarks import benchmark_utils  # pylint: disable=g-import-not-at-top
+except ImportError:  # Run as a script: benchmarks/ is sys.path[0].
+  import benchmark_utils  # pylint: disable=g-import-not-at-top
 
 _OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Where to write JSON.')
 _BATCH_SIZE = flags.DEFINE_integer('batch_size', 1, 'Batch size.')
@@ -62,29 +65,7 @@ def forward_flops(model, num_samples, batch):
 
 
 def _time(fn, repeats):
-  fn()  # Trace and warm up.
-  times = []
-  for i in range(repeats):
-    start = time.perf_counter()
-    fn()
-    times.append(time.perf_counter() - start)
-    logging.info('  repeat %d/%d: %.3f s', i + 1, repeats, times[-1])
-  return dict(min_s=float(np.min(times)), median_s=float(np.median(times)))
-
-
-def matmul_gflops(repeats, size=1024, chain=8):
-  a = tf.random.normal([size, size]) / np.sqrt(size)
-
-  @tf.function
-  def run(x):
-    for _ in range(chain):
-      x = tf.matmul(x, a)
-    return tf.reduce_sum(x)
-
-  stats = _time(lambda: run(a).numpy(), repeats)
-  flops = 2 * size**3 * chain
-  return dict(min_time=stats, best_gflops=flops / stats['min_s'] / 1e9,
-              median_gflops=flops / stats['median_s'] / 1e9)
+  return benchmark_utils.time_calls(fn, repeats, log=logging.info)
 
 
 def run(argv):
@@ -101,13 +82,11 @@ def run(argv):
   results = dict(batch_size=batch, seconds=seconds, num_samples=num_samples,
                  num_parameters=None, forward_gflop=flops / 1e9,
                  cpu_count=os.cpu_count(),
-                 load_average_at_start=list(os.getloadavg()),
-                 note=('Compare timings as ratios to the matmul rate of the '
-                       'same run; a load average above 0 means other '
-                       'processes shared the cores.'))
+                 load_average_at_start=benchmark_utils.load_average(),
+                 machine=benchmark_utils.machine_info())
 
   logging.info('Measuring float32 matmul GFLOP/s ...')
-  results['matmul'] = matmul_gflops(repeats)
+  results['matmul'] = benchmark_utils.matmul_gflops(repeats)
   model.build()
   results['num_parameters'] = int(model.count_params())
 
@@ -134,10 +113,8 @@ def run(argv):
         forward_backward_gflops=3 * flops / fb['min_s'] / 1e9)
     logging.info('%s: %s', key, results[key])
 
-  os.makedirs(_OUTPUT_DIR.value, exist_ok=True)
-  path = os.path.join(_OUTPUT_DIR.value, 'separator.json')
-  with open(path, 'w') as f:
-    json.dump(results, f, indent=2)
+  path = benchmark_utils.write_json(
+      os.path.join(_OUTPUT_DIR.value, 'separator.json'), results)
   print(json.dumps(results, indent=2))
   logging.info('Wrote %s', path)
 

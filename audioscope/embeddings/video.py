@@ -17,6 +17,14 @@ Every frame goes through one MobileNetV1 trunk independently (one batched call
 on `[batch * T, H, W, 3]`); the `feature_endpoint` activation (default
 `Conv2d_11_pointwise`, output stride 16: an 8x8 grid, G = 64, for 128x128
 frames) is flattened over space and projected to D by a dense layer.
+
+Long videos: when more than `max_frames_per_call` frames (default 1024, i.e.
+64 s at 16 FPS for one clip) go through a trunk that is not being trained, the
+trunk runs on consecutive chunks of that many frames (a `tf.while_loop`), so
+its activations never exceed one chunk's; uint8 frames are converted to float
+chunk by chunk. The result is the same as one call (frames are independent).
+A frozen trunk's output is wrapped in `tf.stop_gradient`: no gradient is
+ever computed through it.
 """
 
 from typing import Optional
@@ -53,7 +61,11 @@ class VideoEmbedding(tf.keras.Model):
     projection: Dense(D), always trainable.
     freeze: when True (AudioScopeV2, the default) the trunk is not trainable
       and always runs in inference mode, so its batch-norm statistics stay
-      fixed; when False (AudioScope v1) it is fine-tuned.
+      fixed, and no gradient flows through it; when False (AudioScope v1) it
+      is fine-tuned.
+    max_frames_per_call: most frames per trunk call when the trunk is not
+      being trained (None: always one call); bounds the memory of long
+      videos.
   """
 
   def __init__(self,
@@ -62,6 +74,7 @@ class VideoEmbedding(tf.keras.Model):
                feature_endpoint: str = 'Conv2d_11_pointwise',
                weights_path: Optional[str] = None,
                freeze: bool = True,
+               max_frames_per_call: Optional[int] = 1024,
                **kwargs):
     kwargs.setdefault('name', 'video_embedding')
     super().__init__(**kwargs)
@@ -72,6 +85,11 @@ class VideoEmbedding(tf.keras.Model):
     self.feature_endpoint = feature_endpoint
     self.weights_path = weights_path
     self.freeze = bool(freeze)
+    if max_frames_per_call is not None and max_frames_per_call < 1:
+      raise ValueError(f'max_frames_per_call must be >= 1 or None, got '
+                       f'{max_frames_per_call}.')
+    self.max_frames_per_call = (None if max_frames_per_call is None else
+                                int(max_frames_per_call))
     self.trunk = mobilenet.MobileNetV1(
         width_multiplier=width_multiplier, input_channels=3,
         final_endpoint=feature_endpoint, name='trunk')
@@ -95,7 +113,9 @@ class VideoEmbedding(tf.keras.Model):
     Returns:
       Z_V `[batch, G, T, D]`.
     """
-    frames = frames_to_float(frames)
+    frames = tf.convert_to_tensor(frames)
+    if frames.dtype != tf.uint8:
+      frames = frames_to_float(frames)
     if frames.shape.rank != 5 or (frames.shape[-1] is not None and
                                   frames.shape[-1] != 3):
       raise ValueError(
@@ -103,22 +123,66 @@ class VideoEmbedding(tf.keras.Model):
           f'{frames.shape}; add the missing axes (e.g. a batch axis).')
     shape = tf.shape(frames)
     batch, num_frames = shape[0], shape[1]
-    images = tf.reshape(frames * 2.0 - 1.0,
-                        tf.concat([[batch * num_frames], shape[2:]], 0))
+    # uint8 frames stay uint8 until the trunk's (chunk of) input.
+    images = tf.reshape(frames, tf.concat([[batch * num_frames], shape[2:]],
+                                          0))
     trunk_training = False if self.freeze else training
-    features = self.trunk(images, training=trunk_training)
+
+    def run_trunk(chunk):
+      return self.trunk(frames_to_float(chunk) * 2.0 - 1.0,
+                        training=trunk_training)
+
+    trunk_trained = not self.freeze and bool(training)
+    chunk_size = self.max_frames_per_call
+    static_total = None
+    if frames.shape[0] is not None and frames.shape[1] is not None:
+      static_total = frames.shape[0] * frames.shape[1]
+    if chunk_size is None or trunk_trained or (
+        static_total is not None and static_total <= chunk_size):
+      features = run_trunk(images)
+    else:
+      if not self.trunk.built:
+        self.trunk.build_weights()
+      if static_total is not None:
+        features = self._run_in_chunks(images, run_trunk, chunk_size)
+      else:
+        features = tf.cond(
+            batch * num_frames <= chunk_size, lambda: run_trunk(images),
+            lambda: self._run_in_chunks(images, run_trunk, chunk_size))
+    if self.freeze:
+      features = tf.stop_gradient(features)
     features_shape = tf.shape(features)
     grid = features_shape[1] * features_shape[2]
-    channels = features.shape[-1]
+    channels = self.trunk.output_channels
     features = tf.reshape(features, [batch, num_frames, grid, channels])
     features = tf.transpose(features, [0, 2, 1, 3])
     return self.projection(features)
+
+  def _run_in_chunks(self, images, run_trunk, chunk_size):
+    """`run_trunk` on consecutive chunks of `chunk_size` images, concatenated."""
+    total = tf.shape(images)[0]
+    num_chunks = (total + chunk_size - 1) // chunk_size
+    outputs = tf.TensorArray(tf.float32, size=num_chunks, infer_shape=False)
+
+    def body(index, outputs):
+      start = index * chunk_size
+      return index + 1, outputs.write(
+          index, run_trunk(images[start:start + chunk_size]))
+
+    # One chunk at a time: parallel iterations would multiply the memory.
+    _, outputs = tf.while_loop(lambda index, _: index < num_chunks, body,
+                               (tf.constant(0), outputs),
+                               parallel_iterations=1)
+    features = outputs.concat()
+    features.set_shape([None, None, None, self.trunk.output_channels])
+    return features
 
   def get_config(self):
     return dict(name=self.name, embedding_dim=self.embedding_dim,
                 width_multiplier=self.width_multiplier,
                 feature_endpoint=self.feature_endpoint,
-                weights_path=self.weights_path, freeze=self.freeze)
+                weights_path=self.weights_path, freeze=self.freeze,
+                max_frames_per_call=self.max_frames_per_call)
 
   @classmethod
   def from_config(cls, config):

@@ -83,6 +83,37 @@ class VideoEmbeddingTest(parameterized.TestCase, tf.test.TestCase):
       self.assertGreater(len(variables), 2)
       self.assertTrue(all(changed))
 
+  def test_chunked_trunk_matches_one_call(self):
+    kwargs = dict(embedding_dim=4, width_multiplier=0.25,
+                  feature_endpoint='Conv2d_3_pointwise')
+    one_call = video.VideoEmbedding(max_frames_per_call=None, **kwargs)
+    chunked = video.VideoEmbedding(max_frames_per_call=3, **kwargs)
+    frames = np.random.RandomState(0).randint(0, 256, [2, 4, 16, 16, 3])
+    frames = frames.astype(np.uint8)
+    expected = one_call(frames).numpy()
+    chunked(frames[:, :1])
+    chunked.set_weights(one_call.get_weights())
+    # Static shapes (8 frames in chunks of 3, the last one shorter) and a
+    # dynamic time axis under tf.function (the tf.cond on the frame count).
+    self.assertAllClose(chunked(frames), expected, atol=1e-5)
+    function = tf.function(chunked, input_signature=[
+        tf.TensorSpec([None, None, 16, 16, 3], tf.uint8)])
+    self.assertAllClose(function(frames), expected, atol=1e-5)
+    self.assertAllClose(function(frames[:1, :2]), expected[:1, :, :2],
+                        atol=1e-5)
+    self.assertEqual(chunked.get_config()['max_frames_per_call'], 3)
+    with self.assertRaisesRegex(ValueError, 'max_frames_per_call'):
+      video.VideoEmbedding(max_frames_per_call=0)
+
+  def test_frozen_trunk_gets_no_gradient(self):
+    network = video.VideoEmbedding(embedding_dim=4, width_multiplier=0.25,
+                                   feature_endpoint='Conv2d_3_pointwise')
+    frames = tf.random.uniform([1, 2, 16, 16, 3])
+    with tf.GradientTape() as tape:
+      tape.watch(frames)
+      loss = tf.reduce_sum(network(frames, training=True))
+    self.assertIsNone(tape.gradient(loss, frames))
+
   def test_weights_path_loads_pretrained_trunk(self):
     source = mobilenet.MobileNetV1(width_multiplier=0.25, name='source',
                                    final_endpoint='Conv2d_3_pointwise')

@@ -1,0 +1,310 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Helpers shared by the scripts in benchmarks/.
+
+* `machine_info()`: platform, CPU count, memory, TensorFlow version and the
+  1/5/15-minute load average (a load above 0 means other processes shared the
+  cores: compare timings as ratios to the matmul rate of the same run).
+* `time_calls(fn, repeats)`: min / median wall time after a warm-up call.
+* `matmul_gflops(repeats)`: the float32 matmul rate of this machine now (a
+  chain of matmuls, so graph optimisation cannot drop any).
+* `run_point(command, ...)`: runs one measurement in a subprocess with an RSS
+  watchdog (`--memory_limit_gb`), a wall-clock timeout, and the child's peak
+  RSS from `os.wait4` rusage; the child prints one line
+  `<prefix><json>` with `emit_point_result`.
+* `write_json(path, results)`: writes the results with `machine_info()` at
+  the end of the run (load average then) added.
+
+Example (in a benchmark script):
+
+  from benchmarks import benchmark_utils  # or `import benchmark_utils`
+  results = {'matmul': benchmark_utils.matmul_gflops(repeats=5)}
+  benchmark_utils.write_json('/tmp/bench/x.json', results)
+"""
+
+import json
+import math
+import os
+import platform
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+LOAD_NOTE = (
+    'Timings were taken on a machine shared with other jobs: see '
+    'machine.load_average (1, 5, 15 min) against machine.cpu_count. Compare '
+    'timings as ratios to the float32 matmul GFLOP/s measured in the same '
+    'run; absolute numbers are lower bounds of what an idle machine gives.')
+
+
+# ---------------------------------------------------------------- Machine ---
+
+
+def load_average() -> List[float]:
+  """The 1, 5 and 15 minute load averages."""
+  return [float(x) for x in os.getloadavg()]
+
+
+def memory_total_gb() -> float:
+  return os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
+
+
+def machine_info() -> Dict[str, Any]:
+  """Facts about the machine and its load now."""
+  info = dict(platform=platform.platform(),
+              python=platform.python_version(),
+              cpu_count=os.cpu_count(),
+              memory_total_gb=memory_total_gb(),
+              load_average=load_average())
+  tf = sys.modules.get('tensorflow')
+  if tf is not None:
+    info['tensorflow'] = tf.__version__
+  return info
+
+
+# ----------------------------------------------------------------- Timing ---
+
+
+def time_calls(fn: Callable[[], Any], repeats: int, warmup: int = 1,
+               log: Optional[Callable[[str], None]] = None) -> Dict[str, Any]:
+  """Times `fn()` `repeats` times after `warmup` untimed calls.
+
+  Args:
+    fn: a callable that blocks until its work is done (e.g. ends in .numpy()).
+    repeats: timed calls (>= 1).
+    warmup: untimed calls first (tracing, buffers).
+    log: optional callable given one line per repeat.
+
+  Returns:
+    dict of min_s, median_s and times_s.
+  """
+  for _ in range(warmup):
+    fn()
+  times = []
+  for i in range(max(repeats, 1)):
+    start = time.perf_counter()
+    fn()
+    times.append(time.perf_counter() - start)
+    if log:
+      log(f'  repeat {i + 1}/{repeats}: {times[-1]:.3f} s')
+  times_sorted = sorted(times)
+  middle = len(times_sorted) // 2
+  median = (times_sorted[middle] if len(times_sorted) % 2 else
+            0.5 * (times_sorted[middle - 1] + times_sorted[middle]))
+  return dict(min_s=float(times_sorted[0]), median_s=float(median),
+              times_s=[float(t) for t in times])
+
+
+def matmul_gflops(repeats: int = 5, size: int = 1024,
+                  chain: int = 8) -> Dict[str, Any]:
+  """float32 matmul GFLOP/s: a chain of `chain` [size, size] products.
+
+  Args:
+    repeats: timed calls.
+    size: matrix side.
+    chain: matmuls per call (each uses the previous result).
+
+  Returns:
+    dict of min_time (time_calls' dict), best_gflops, median_gflops and the
+    load average when measured.
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  a = tf.random.normal([size, size]) / np.sqrt(size)
+
+  @tf.function
+  def run(x):
+    for _ in range(chain):
+      x = tf.matmul(x, a)
+    return tf.reduce_sum(x)
+
+  stats = time_calls(lambda: run(a).numpy(), repeats)
+  flops = 2 * size**3 * chain
+  return dict(min_time=stats, best_gflops=flops / stats['min_s'] / 1e9,
+              median_gflops=flops / stats['median_s'] / 1e9,
+              load_average=load_average())
+
+
+# ------------------------------------------------------- Memory, children ---
+
+
+def proc_status_kb(pid: int, field: str) -> Optional[int]:
+  """A `kB` field of /proc/<pid>/status (VmRSS, VmHWM, ...), or None."""
+  try:
+    with open(f'/proc/{pid}/status') as f:
+      for line in f:
+        if line.startswith(field + ':'):
+          return int(line.split()[1])
+  except (OSError, ValueError):
+    return None
+  return None
+
+
+def rss_mb(pid: Optional[int] = None) -> float:
+  """Current resident set size of `pid` (default: this process), MB."""
+  return (proc_status_kb(pid or os.getpid(), 'VmRSS') or 0) / 1024.0
+
+
+def peak_rss_mb_self() -> float:
+  """This process's peak resident set size so far, MB."""
+  return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def emit_point_result(prefix: str, result: Dict[str, Any]) -> None:
+  """Prints the child's result line for `run_point`."""
+  result = dict(result)
+  result.setdefault('vm_hwm_mb',
+                    (proc_status_kb(os.getpid(), 'VmHWM') or 0) / 1024.0)
+  result.setdefault('peak_rss_mb_self', peak_rss_mb_self())
+  print(prefix + json.dumps(result), flush=True)
+
+
+def run_point(command: Sequence[str], result_prefix: str,
+              memory_limit_gb: float = 0.0, timeout_s: float = 900.0,
+              env: Optional[Dict[str, str]] = None,
+              poll_s: float = 0.02) -> Dict[str, Any]:
+  """Runs one measurement in a child process under an RSS watchdog.
+
+  The parent polls the child's VmRSS and kills it (status 'oom') above
+  `memory_limit_gb` (0 disables this), or (status 'timeout') after
+  `timeout_s`. The child's own peak RSS comes from `os.wait4` rusage. A child
+  that dies by SIGKILL or prints ResourceExhausted / MemoryError / bad_alloc
+  is 'oom'; one that prints no result line otherwise is 'error'.
+
+  Args:
+    command: the child's argv.
+    result_prefix: the prefix of the child's result line.
+    memory_limit_gb: RSS limit in GB (2^30 bytes); 0 for none.
+    timeout_s: wall-clock limit of the child in seconds.
+    env: environment (default: this one with TF_CPP_MIN_LOG_LEVEL=2).
+    poll_s: polling interval.
+
+  Returns:
+    dict: status ('ok', 'oom', 'timeout', 'error'), total_s, peak_rss_mb
+    (the child's ru_maxrss), polled_max_rss_mb, result (the child's JSON or
+    None), error (the last lines of stderr, when not ok).
+  """
+  if env is None:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  start = time.perf_counter()
+  with tempfile.TemporaryFile('w+') as stdout_file, tempfile.TemporaryFile(
+      'w+') as stderr_file:
+    process = subprocess.Popen(list(command), stdout=stdout_file,
+                               stderr=stderr_file, env=env, text=True)
+    status = None
+    max_polled_kb = 0
+    limit_kb = memory_limit_gb * 2**20 if memory_limit_gb > 0 else None
+    while True:
+      # wait4 reaps the child and gives its own rusage (this point's peak).
+      pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
+      if pid:
+        break
+      rss_kb = proc_status_kb(process.pid, 'VmRSS') or 0
+      max_polled_kb = max(max_polled_kb, rss_kb)
+      if status is None:
+        if limit_kb and rss_kb > limit_kb:
+          status = 'oom'
+        elif time.perf_counter() - start > timeout_s:
+          status = 'timeout'
+        if status:
+          os.kill(process.pid, signal.SIGKILL)
+      time.sleep(poll_s)
+    process.returncode = os.waitstatus_to_exitcode(wait_status)
+    stdout_file.seek(0)
+    stderr_file.seek(0)
+    stdout, stderr = stdout_file.read(), stderr_file.read()
+  record = dict(total_s=time.perf_counter() - start,
+                peak_rss_mb=usage.ru_maxrss / 1024.0,
+                polled_max_rss_mb=max_polled_kb / 1024.0, result=None)
+  results = [line for line in stdout.splitlines()
+             if line.startswith(result_prefix)]
+  if status is None and results:
+    status = 'ok'
+    record['result'] = json.loads(results[-1][len(result_prefix):])
+  elif status is None:
+    killed = process.returncode in (-signal.SIGKILL, 137)
+    memory_error = any(s in stderr for s in
+                       ('ResourceExhausted', 'MemoryError', 'bad_alloc'))
+    status = 'oom' if killed or memory_error else 'error'
+  if status != 'ok':
+    record['error'] = stderr.strip().splitlines()[-5:]
+  record['status'] = status
+  return record
+
+
+# ----------------------------------------------------------------- Series ---
+
+
+def doubling_lengths(min_value: float, max_value: float) -> List[float]:
+  """min, 2 min, 4 min, ... up to max (inclusive)."""
+  values, value = [], min_value
+  while value <= max_value + 1e-9:
+    values.append(value)
+    value *= 2
+  return values
+
+
+def loglog_slope(xs: Sequence[float], ys: Sequence[float]) -> Optional[float]:
+  """Least-squares slope of log(y) against log(x); None for < 2 points."""
+  pairs = [(x, y) for x, y in zip(xs, ys) if x and y and x > 0 and y > 0]
+  if len(pairs) < 2:
+    return None
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  x = np.log([p[0] for p in pairs])
+  y = np.log([p[1] for p in pairs])
+  return float(np.polyfit(x, y, 1)[0])
+
+
+# ------------------------------------------------------------------ Output ---
+
+
+def write_json(path: str, results: Dict[str, Any],
+               note: Optional[str] = LOAD_NOTE) -> str:
+  """Writes `results` with `machine` (info and load average now) added.
+
+  Any `machine` already in `results` (e.g. taken at the start of the run) is
+  kept as `machine_at_start`.
+
+  Args:
+    path: the JSON file; its folder is created.
+    results: JSON-serialisable dict.
+    note: the note on load, stored as `note` unless `results` has one.
+
+  Returns:
+    `path`.
+  """
+  results = dict(results)
+  if 'machine' in results:
+    results['machine_at_start'] = results.pop('machine')
+  results['machine'] = machine_info()
+  if note and 'note' not in results:
+    results['note'] = note
+  folder = os.path.dirname(os.path.abspath(path))
+  os.makedirs(folder, exist_ok=True)
+  with open(path, 'w') as f:
+    json.dump(results, f, indent=2, default=_json_default)
+    f.write('\n')
+  return path
+
+
+def _json_default(value):
+  if hasattr(value, 'tolist'):
+    return value.tolist()
+  if isinstance(value, float) and math.isnan(value):
+    return None
+  return str(value)
