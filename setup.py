@@ -64,6 +64,7 @@ _CONSOLE_SCRIPTS = [
     'audioscope_convert_checkpoint = audioscope.bin.convert_checkpoint:main',
     'audioscope_demo = audioscope.bin.demo:main',
     'audioscope_make_synthetic = data_recipes.make_synthetic:console_entry_point',
+    'audioscope_make_mom_sets = data_recipes.make_mom_sets:console_entry_point',
     'audioscope_make_yfcc_tfrecords = '
     'data_recipes.make_yfcc_tfrecords:console_entry_point',
 ]
