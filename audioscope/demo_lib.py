@@ -127,9 +127,9 @@ class DemoConfig:
   num_train: int = 384
   num_validation: int = 64
   num_test: int = 64
-  separator_steps: int = 300
-  coincidence_steps: int = 150
-  audioscope_steps: int = 300
+  separator_steps: int = 600
+  coincidence_steps: int = 800
+  audioscope_steps: int = 400
   batch_size: int = 8
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
