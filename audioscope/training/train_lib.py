@@ -23,6 +23,19 @@ The loop has the ddsp/orbit shape:
 * each replica scales its losses by the *global* batch
   (`tf.nn.compute_average_loss`), so gradients summed over replicas are the
   gradient of the global mean, and `strategy.reduce(SUM)` reports it;
+* so, with the same seed and global batch, the replica count does not change
+  training: the replicas of a step take consecutive per-replica batches of
+  the same pipeline, and every loss is per example (AudioScopeV2 has no
+  batch statistics: frozen trunks run batch norm in inference mode, the
+  separator and attention normalise per example). Equal up to float
+  rounding: the all-reduce sums the per-replica gradients in another order
+  than one device's batch mean, and Adam can amplify that rounding over
+  steps (tests/training/table1_configs_test.py: the first steps of every
+  Table 1 config agree to 1e-6 on 1 and 2 replicas, some configs to 1e-5
+  over 20 steps, all to 1e-2). Dropout is the exception, by choice:
+  each replica draws its own masks, so with dropout the runs agree only in
+  distribution (making masks independent of the replica layout would need
+  per-example seeds, which Keras dropout does not have);
 * summaries, checkpoints and evaluation run eagerly between calls.
 
 What is trained is injected as a `Task` (see `tasks.py`): it builds the model
