@@ -81,6 +81,7 @@ from audioscope.evaluation import evaluate_lib
 from audioscope.evaluation import probing
 from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
+from audioscope.training import tasks
 from audioscope.training import train_lib
 from data_recipes import make_synthetic_lib
 
@@ -377,7 +378,40 @@ class Demo:
                                             'embeddings', 'audio_trunk')
     artefacts['video_trunk'] = os.path.join(self.dirs['coincidence'],
                                             'embeddings', 'video_trunk')
+    artefacts['coincidence_validation'] = self.coincidence_accuracy()
     return artefacts
+
+  def coincidence_accuracy(self, num_batches: int = 16) -> Dict[str, float]:
+    """Held-out same/different accuracy of the coincidence checkpoint.
+
+    Positives (audio with its own frames) and negatives (with the next
+    clip's frames) of `num_batches` validation batches of NOn primaries
+    (every label kind, so off-screen-only clips, whose positives show no
+    sounding object, cap it below 1); chance is 0.5.
+
+    Args:
+      num_batches: validation batches.
+
+    Returns:
+      {'accuracy', 'coincidence_loss', 'num_pairs'}.
+    """
+    self._parse_gin(COINCIDENCE_GIN)
+    task = tasks.CoincidencePretrainingTask(
+        eval_dataset_fn=functools.partial(
+            pipeline.non_dataset, file_pattern=self._data_pattern('validation'),
+            primary_labels=None, background_labels=None,
+            seed=self.config.seed + 1,
+            global_batch_size=self.config.batch_size, **self._clip_kwargs()),
+        eval_num_batches=num_batches)
+    model = task.build_model()
+    tf.train.Checkpoint(**task.checkpoint_items(model)).restore(
+        tf.train.latest_checkpoint(self.dirs['coincidence'])).expect_partial()
+    metrics = task.evaluate(model)
+    gin.clear_config()
+    metrics['num_pairs'] = 2 * num_batches * self.config.batch_size
+    logging.info('Coincidence on validation: accuracy %.3f over %d pairs '
+                 '(chance 0.5).', metrics['accuracy'], metrics['num_pairs'])
+    return metrics
 
   def _audioscope_gin(self) -> str:
     return f'papers/audioscope_v2/{self.config.alignment}_16fps.gin'
@@ -552,7 +586,13 @@ class Demo:
 
 def format_report(summary: Dict[str, Any]) -> str:
   """The results table, the stage times and where every artefact is."""
-  lines = [summary['results_table'], '', '## Stage times', '']
+  lines = [summary['results_table'], '']
+  coincidence = summary['artefacts'].get('coincidence_validation')
+  if isinstance(coincidence, dict):
+    lines += [f'Coincidence pre-training, held-out same/different accuracy: '
+              f"{coincidence['accuracy']:.3f} over "
+              f"{coincidence['num_pairs']} pairs (chance 0.5).", '']
+  lines += ['## Stage times', '']
   for stage in STAGES:
     record = summary['stages'].get(stage, {})
     seconds = record.get('seconds')

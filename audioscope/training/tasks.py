@@ -248,6 +248,30 @@ class SeparatorPretrainingTask(train_lib.Task):
 # ---------------------- Coincidence pre-training -----------------------------
 
 
+def temporal_correlation(audio_channels, video_channels, epsilon=1e-3):
+  """Per-location, per-channel correlation over time of two feature tensors.
+
+  Each channel is standardised over time (zero mean, variance 1 after adding
+  `epsilon` to the variance), then `c[b, g, k] = mean_t a[b, 0, t, k] *
+  v[b, g, t, k]`: the Pearson correlation when the variances are much larger
+  than `epsilon`, and near 0 for a channel that hardly moves.
+
+  Args:
+    audio_channels: `[batch, 1, T, K]`.
+    video_channels: `[batch, G, T, K]`.
+    epsilon: added to the variances.
+
+  Returns:
+    `[batch, G, K]`.
+  """
+  def standardise(features):
+    mean, variance = tf.nn.moments(features, axes=[2], keepdims=True)
+    return (features - mean) * tf.math.rsqrt(variance + epsilon)
+
+  return tf.reduce_mean(
+      standardise(audio_channels) * standardise(video_channels), axis=2)
+
+
 @gin.configurable
 @tf.keras.utils.register_keras_serializable(package='audioscope')
 class CoincidenceModel(tf.keras.Model):
@@ -324,12 +348,6 @@ class CoincidenceModel(tf.keras.Model):
                                         name='fusion')
     self.logit = tf.keras.layers.Dense(1, name='logit')
 
-  @staticmethod
-  def _standardise_over_time(features, epsilon=1e-3):
-    """Zero mean, unit variance over axis -2 (time) of `[..., T, K]`."""
-    mean, variance = tf.nn.moments(features, axes=[-2], keepdims=True)
-    return (features - mean) * tf.math.rsqrt(variance + epsilon)
-
   def call(self, audio, frames, training=None):
     """Coincidence logits.
 
@@ -346,12 +364,9 @@ class CoincidenceModel(tf.keras.Model):
     sound = self.audio_embedding(audio[:, tf.newaxis], num_frames,
                                  training=training)  # [b, 1, T, D]
     if self.fusion_type == 'synchrony':
-      audio_channels = self._standardise_over_time(
-          self.audio_projection(sound))  # [b, 1, T, K]
-      video_channels = self._standardise_over_time(
-          self.video_projection(video))  # [b, G, T, K]
-      correlation = tf.reduce_mean(audio_channels * video_channels,
-                                   axis=2)  # [b, G, K]
+      correlation = temporal_correlation(
+          self.audio_projection(sound),
+          self.video_projection(video))  # [b, G, K]
       hidden = self.fusion(tf.reduce_max(correlation, axis=1))  # [b, K]
     else:
       joint = tf.concat([sound[:, 0], tf.reduce_mean(video, axis=1)], axis=-1)

@@ -1,0 +1,91 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Tests of the coincidence pre-training model and task."""
+
+from absl.testing import parameterized
+import gin
+import numpy as np
+import tensorflow as tf
+
+from audioscope import gin_utils
+from audioscope.data import synthetic
+from audioscope.training import tasks
+
+
+def _numpy_correlation(audio, video, epsilon):
+  """Oracle: explicit loops over batch, location and channel."""
+  batch, num_locations, _, channels = video.shape
+  out = np.zeros([batch, num_locations, channels])
+  for b in range(batch):
+    for g in range(num_locations):
+      for k in range(channels):
+        a, v = audio[b, 0, :, k], video[b, g, :, k]
+        a = (a - a.mean()) / np.sqrt(a.var() + epsilon)
+        v = (v - v.mean()) / np.sqrt(v.var() + epsilon)
+        out[b, g, k] = np.mean(a * v)
+  return out
+
+
+class CoincidenceTest(parameterized.TestCase, tf.test.TestCase):
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def test_temporal_correlation_matches_numpy(self):
+    rng = np.random.default_rng(0)
+    audio = rng.normal(size=[2, 1, 7, 3]).astype(np.float32)
+    video = rng.normal(size=[2, 5, 7, 3]).astype(np.float32)
+    got = tasks.temporal_correlation(audio, video, epsilon=1e-3)
+    self.assertAllClose(got, _numpy_correlation(audio, video, 1e-3),
+                        atol=1e-5)
+
+  def test_temporal_correlation_ignores_offset_and_scale(self):
+    # Synchrony, not presence or loudness: an affine change of a channel over
+    # time leaves it unchanged (up to epsilon), a shifted time course not.
+    t = np.linspace(0, 2 * np.pi, 16, dtype=np.float32)
+    envelope = np.sin(2 * t)
+    audio = envelope[None, None, :, None]
+    video = np.stack([5.0 + 10.0 * envelope, 5.0 + 10.0 * np.roll(envelope, 4)
+                     ])[None, :, :, None]
+    got = self.evaluate(tasks.temporal_correlation(audio, video, 1e-6))
+    self.assertAllClose(got[0, 0, 0], 1.0, atol=1e-4)
+    self.assertLess(got[0, 1, 0], 0.2)
+
+  @parameterized.parameters('synchrony', 'concat')
+  def test_model_logits_and_config(self, fusion):
+    gin_utils.parse_gin(['training/coincidence_pretraining.gin',
+                         'test/tiny_audioscope.gin'])
+    model = tasks.CoincidenceModel(embedding_dim=8, hidden_units=4,
+                                   fusion=fusion)
+    options = synthetic.SceneOptions(clip_seconds=0.5, frame_rate=8.0,
+                                     frame_size=(32, 32))
+    scenes = [synthetic.generate_scene((1, i), 1, options) for i in range(2)]
+    audio = np.stack([s.audio for s in scenes])
+    frames = np.stack([s.frames for s in scenes]).astype(np.float32) / 255.0
+    logits = model(audio, frames, training=False)
+    self.assertEqual(logits.shape, (2,))
+    self.assertTrue(np.all(np.isfinite(logits)))
+    config = model.get_config()
+    self.assertEqual(config['fusion'], fusion)
+    self.assertEqual(tasks.CoincidenceModel.from_config(config).fusion_type,
+                     fusion)
+
+  def test_unknown_fusion(self):
+    with self.assertRaisesRegex(ValueError, 'synchrony'):
+      tasks.CoincidenceModel(fusion='bilinear')
+
+
+if __name__ == '__main__':
+  tf.test.main()
