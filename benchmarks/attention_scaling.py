@@ -16,38 +16,49 @@ r"""Compute versus video length of the alignment modules (paper Fig. 5).
 For every alignment module (audioscope_v1, joint/separable SA/CMA), in the
 plain and the memory-efficient ('chunked') attention mode, and for the same
 shapes pushed through `tf.keras.layers.MultiHeadAttention(attention_axes=...)`
-stacks (the peer, prefix `keras_`), the video length doubles from
+stacks (the peer), i.e. the series `<module>/plain`, `<module>/chunked` and
+`<module>/keras` (audioscope_v1: plain only), the video length doubles from
 --min_seconds (5 s) until a point runs out of memory, a call takes longer than
 --max_call_seconds (60 s), or --max_seconds is passed. Shapes follow the
 paper: M=4 sources, G=64 locations, D=128, L=4 blocks, 16 FPS, batch 1.
 
-Each point runs in its own subprocess (this script with --point), so an
-out-of-memory kills only that point. The child builds the module inside a
-`tf.function` with a dynamic time axis, warms it up on 1 s of input, then
-times one call on the full length. Peak memory is the child's peak resident
-set size (`os.wait4` rusage, cross-checked with /proc VmHWM); the parent also
-polls the child's VmRSS and kills it above --memory_limit_gb, which emulates
-the paper's 16 GB machine on bigger hosts (status 'oom').
+Each point runs in its own subprocess (this script with --point, started by
+benchmark_utils.run_point), so an out-of-memory kills only that point. The
+child builds the module inside a `tf.function` with a dynamic time axis, warms
+it up on 1 s of input, then times one call on the full length. Peak memory is
+the child's peak resident set size (`os.wait4` rusage, cross-checked with
+/proc VmHWM); the parent also polls the child's VmRSS and kills it above
+--memory_limit_gb, which emulates the paper's 16 GB machine on bigger hosts
+(status 'oom').
 
-Writes `attention_scaling.json` and `attention_scaling.png` to --output_dir.
+Writes `attention_scaling.json` and `attention_scaling.png` (wall time and
+peak memory against length, log-log; colour: module, line style: plain solid,
+chunked dashed, keras dotted) to --output_dir. The JSON records the machine
+(CPU count; load average at the start, at the end and with every point) and
+the float32 matmul GFLOP/s measured at the start (`matmul_at_start`): on a
+shared machine, compare timings as ratios to it. --replot=PATH redraws the
+PNG from an existing results JSON into --output_dir without measuring
+anything.
 
   python benchmarks/attention_scaling.py --output_dir=/tmp/attention_scaling
   python benchmarks/attention_scaling.py --output_dir=/tmp/as --quick
+  python benchmarks/attention_scaling.py --output_dir=/tmp/as_plot \
+      --replot=/tmp/attention_scaling/attention_scaling.json
 """
 
 import json
 import math
 import os
-import platform
-import resource
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 from absl import app
 from absl import flags
+
+try:
+  from benchmarks import benchmark_utils  # pylint: disable=g-import-not-at-top
+except ImportError:  # Run as a script: benchmarks/ is sys.path[0].
+  import benchmark_utils  # pylint: disable=g-import-not-at-top
 
 _OUTPUT_DIR = flags.DEFINE_string('output_dir', None,
                                   'Folder for the JSON and PNG results.')
@@ -86,22 +97,20 @@ _QUICK = flags.DEFINE_bool(
 _POINT = flags.DEFINE_string(
     'point', None,
     'Internal: run one point "module,implementation,seconds" and print JSON.')
+_REPLOT = flags.DEFINE_string(
+    'replot', None,
+    'Only redraw attention_scaling.png in --output_dir from this results '
+    'JSON; measures nothing.')
 
 _RESULT_PREFIX = 'ATTENTION_SCALING_RESULT '
 _JOINT = ('joint_sa', 'joint_cma')
 _SEPARABLE = ('separable_sa', 'separable_cma')
-
-
-def _proc_status_kb(pid, field):
-  """A `kB` field of /proc/<pid>/status, or None."""
-  try:
-    with open(f'/proc/{pid}/status') as f:
-      for line in f:
-        if line.startswith(field + ':'):
-          return int(line.split()[1])
-  except (OSError, ValueError):
-    return None
-  return None
+# Plot styles: colour by module, line style and marker by implementation.
+_MODULE_COLORS = {'audioscope_v1': 'tab:blue', 'separable_sa': 'tab:orange',
+                  'separable_cma': 'tab:green', 'joint_cma': 'tab:red',
+                  'joint_sa': 'tab:purple'}
+_IMPLEMENTATION_STYLES = {'plain': ('-', 'o'), 'chunked': ('--', 's'),
+                          'keras': (':', '^')}
 
 
 # ---------------------------------------------------------------- Child ----
@@ -218,19 +227,15 @@ def _run_point(spec):
   function(*inputs(warmup_frames)).numpy()
   frames = max(1, int(round(seconds * frame_rate)))
   audio, video = inputs(frames)
-  baseline_kb = _proc_status_kb(os.getpid(), 'VmRSS')
+  baseline_mb = benchmark_utils.rss_mb()
   start = time.perf_counter()
   output = function(audio, video).numpy()
   wall = time.perf_counter() - start
-  result = dict(
-      wall_s=wall,
-      frames=frames,
-      baseline_rss_mb=(baseline_kb or 0) / 1024.0,
-      peak_rss_mb_self=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss /
-      1024.0,
-      vm_hwm_mb=(_proc_status_kb(os.getpid(), 'VmHWM') or 0) / 1024.0,
-      output_finite=bool(np.all(np.isfinite(output))))
-  print(_RESULT_PREFIX + json.dumps(result), flush=True)
+  # Adds vm_hwm_mb and peak_rss_mb_self (this process's ru_maxrss).
+  benchmark_utils.emit_point_result(_RESULT_PREFIX, dict(
+      wall_s=wall, frames=frames, baseline_rss_mb=baseline_mb,
+      output_finite=bool(np.all(np.isfinite(output))),
+      load_average=benchmark_utils.load_average()))
 
 
 # --------------------------------------------------------------- Parent ----
@@ -254,83 +259,40 @@ def _measure(module, implementation, seconds, memory_limit_gb, timeout):
   for flag in (_FRAME_RATE, _NUM_SOURCES, _NUM_LOCATIONS, _DEPTH, _NUM_LAYERS,
                _NUM_HEADS):
     command.append(f'--{flag.name}={flag.value}')
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-  start = time.perf_counter()
-  with tempfile.TemporaryFile('w+') as stdout_file, tempfile.TemporaryFile(
-      'w+') as stderr_file:
-    process = subprocess.Popen(command, stdout=stdout_file,
-                               stderr=stderr_file, env=env, text=True)
-    status = None
-    max_polled_kb = 0
-    limit_kb = memory_limit_gb * 2**20 if memory_limit_gb > 0 else None
-    while True:
-      # wait4 reaps the child and gives its own rusage (this point's peak).
-      pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
-      if pid:
-        break
-      rss_kb = _proc_status_kb(process.pid, 'VmRSS') or 0
-      max_polled_kb = max(max_polled_kb, rss_kb)
-      if status is None:
-        if limit_kb and rss_kb > limit_kb:
-          status = 'oom'
-        elif time.perf_counter() - start > timeout:
-          status = 'timeout'
-        if status:
-          os.kill(process.pid, signal.SIGKILL)
-      time.sleep(0.02)
-    process.returncode = os.waitstatus_to_exitcode(wait_status)
-    child_peak_mb = usage.ru_maxrss / 1024.0
-    stdout_file.seek(0)
-    stderr_file.seek(0)
-    stdout, stderr = stdout_file.read(), stderr_file.read()
-  total_s = time.perf_counter() - start
-  record = dict(module=module, implementation=implementation,
-                seconds=seconds, frames=int(round(seconds * _FRAME_RATE.value)),
-                total_s=total_s, peak_rss_mb=child_peak_mb,
-                polled_max_rss_mb=max_polled_kb / 1024.0,
-                plain_attention_bytes=_attention_matrix_bytes(
-                    module, int(round(seconds * _FRAME_RATE.value)),
-                    _NUM_SOURCES.value, _NUM_LOCATIONS.value,
-                    _NUM_HEADS.value))
-  results = [line for line in stdout.splitlines()
-             if line.startswith(_RESULT_PREFIX)]
-  if status is None and results:
-    status = 'ok'
-    record.update(json.loads(results[-1][len(_RESULT_PREFIX):]))
-  elif status is None:
-    killed = process.returncode in (-signal.SIGKILL, 137)
-    memory_error = 'ResourceExhausted' in stderr or 'MemoryError' in stderr or (
-        'bad_alloc' in stderr)
-    status = 'oom' if killed or memory_error else 'error'
-    record['error'] = stderr.strip().splitlines()[-5:]
-  record['status'] = status
-  return record
-
-
-def _slope(points, key):
-  """Log-log slope of `key` against length over the completed points."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
-  points = [p for p in points if p['status'] == 'ok' and p.get(key)]
-  if len(points) < 2:
-    return None
-  x = np.log([p['seconds'] for p in points])
-  y = np.log([max(p[key], 1e-9) for p in points])
-  return float(np.polyfit(x, y, 1)[0])
+  record = benchmark_utils.run_point(command, _RESULT_PREFIX,
+                                     memory_limit_gb=memory_limit_gb,
+                                     timeout_s=timeout)
+  frames = int(round(seconds * _FRAME_RATE.value))
+  point = dict(module=module, implementation=implementation, seconds=seconds,
+               frames=frames, total_s=record['total_s'],
+               peak_rss_mb=record['peak_rss_mb'],
+               polled_max_rss_mb=record['polled_max_rss_mb'],
+               plain_attention_bytes=_attention_matrix_bytes(
+                   module, frames, _NUM_SOURCES.value, _NUM_LOCATIONS.value,
+                   _NUM_HEADS.value))
+  point.update(record['result'] or {})
+  if record['status'] == 'ok':
+    point['memory_above_baseline_mb'] = max(
+        point['peak_rss_mb'] - point['baseline_rss_mb'], 0.0)
+  else:
+    point['error'] = record.get('error')
+  point['status'] = record['status']
+  return point
 
 
 def _summarize(series):
+  """Per series: longest completed length, what stopped it, log-log slopes."""
   summary = {}
   for name, points in series.items():
     ok = [p for p in points if p['status'] == 'ok']
-    for p in ok:
-      p['memory_above_baseline_mb'] = max(
-          p['peak_rss_mb'] - p['baseline_rss_mb'], 0.0) if (
-              p.get('peak_rss_mb') is not None) else None
+    lengths = [p['seconds'] for p in ok]
     summary[name] = dict(
-        longest_seconds=max((p['seconds'] for p in ok), default=None),
+        longest_seconds=max(lengths, default=None),
         stopped_by=points[-1]['status'] if points else None,
-        time_slope=_slope(points, 'wall_s'),
-        memory_slope=_slope(points, 'memory_above_baseline_mb'))
+        time_slope=benchmark_utils.loglog_slope(
+            lengths, [p.get('wall_s') for p in ok]),
+        memory_slope=benchmark_utils.loglog_slope(
+            lengths, [p.get('memory_above_baseline_mb') for p in ok]))
   plain = (summary.get('joint_sa/plain') or {}).get('longest_seconds')
   chunked = (summary.get('joint_sa/chunked') or {}).get('longest_seconds')
   if plain and chunked:
@@ -339,45 +301,45 @@ def _summarize(series):
 
 
 def _plot(series, path):
+  """Wall time and peak RSS against length; x: the next length failed."""
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use('Agg')
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-  figure, axes = plt.subplots(1, 2, figsize=(13, 5))
-  for name, points in series.items():
+  import matplotlib.ticker  # pylint: disable=g-import-not-at-top
+  figure, axes = plt.subplots(1, 2, figsize=(13, 6))
+  for index, (name, points) in enumerate(series.items()):
     ok = [p for p in points if p['status'] == 'ok']
     if not ok:
       continue
-    style = '--' if name.endswith('/chunked') else (
-        ':' if name.endswith('/keras') else '-')
-    lengths = [p['seconds'] for p in ok]
-    axes[0].plot(lengths, [p['wall_s'] for p in ok], style, marker='o',
+    module, implementation = name.split('/')
+    color = _MODULE_COLORS.get(module, f'C{index % 10}')
+    line, marker = _IMPLEMENTATION_STYLES.get(implementation, ('-.', 'D'))
+    style = dict(color=color, linestyle=line, marker=marker, markersize=4,
                  label=name)
-    axes[1].plot(lengths, [p['peak_rss_mb'] / 1024.0 for p in ok], style,
-                 marker='o', label=name)
-    failed = [p for p in points if p['status'] != 'ok']
-    for p in failed:
-      axes[1].plot([p['seconds']], [ok[-1]['peak_rss_mb'] / 1024.0], 'x',
-                   color='k')
+    lengths = [p['seconds'] for p in ok]
+    axes[0].plot(lengths, [p['wall_s'] for p in ok], **style)
+    axes[1].plot(lengths, [p['peak_rss_mb'] / 1024.0 for p in ok], **style)
+    for p in points:
+      if p['status'] != 'ok':
+        axes[1].plot([p['seconds']], [ok[-1]['peak_rss_mb'] / 1024.0], 'x',
+                     color=color, markersize=9, markeredgewidth=2)
+  lengths = sorted({p['seconds'] for points in series.values()
+                    for p in points})
   for axis, label in zip(axes, ('wall time per call (s)', 'peak RSS (GB)')):
     axis.set_xscale('log', base=2)
     axis.set_yscale('log')
+    axis.set_xticks(lengths, [f'{x:g}' for x in lengths])
+    axis.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     axis.set_xlabel('video length (s)')
     axis.set_ylabel(label)
     axis.grid(True, which='both', alpha=0.3)
-  axes[0].legend(fontsize=7)
-  figure.suptitle('Alignment modules: compute vs video length '
-                  '(x: next length failed)')
-  figure.tight_layout()
+  handles, labels = axes[0].get_legend_handles_labels()
+  figure.legend(handles, labels, loc='lower center', ncol=5, fontsize=8)
+  figure.suptitle('Alignment modules: compute vs video length (solid: plain, '
+                  'dashed: chunked, dotted: keras; x: next length failed)')
+  figure.tight_layout(rect=(0, 0.14, 1, 1))
   figure.savefig(path, dpi=120)
   plt.close(figure)
-
-
-def _lengths(min_seconds, max_seconds):
-  lengths, seconds = [], min_seconds
-  while seconds <= max_seconds + 1e-9:
-    lengths.append(seconds)
-    seconds *= 2
-  return lengths
 
 
 def main(argv):
@@ -389,6 +351,14 @@ def main(argv):
   if not _OUTPUT_DIR.value:
     raise app.UsageError('--output_dir is required, e.g. '
                          '--output_dir=/tmp/attention_scaling.')
+  png_path = os.path.join(_OUTPUT_DIR.value, 'attention_scaling.png')
+  if _REPLOT.value:
+    with open(_REPLOT.value) as f:
+      series = json.load(f)['series']
+    os.makedirs(_OUTPUT_DIR.value, exist_ok=True)
+    _plot(series, png_path)
+    print(f'Wrote {png_path}')
+    return
   for implementation in _IMPLEMENTATIONS.value:
     if implementation not in ('plain', 'chunked', 'keras'):
       raise app.UsageError(
@@ -397,8 +367,8 @@ def main(argv):
   from audioscope import attention  # pylint: disable=g-import-not-at-top
   for module in _MODULES.value:
     if module not in attention.ALIGNMENT_MODULES:
-      raise app.UsageError(
-          f'Unknown module {module!r}; use {sorted(attention.ALIGNMENT_MODULES)}.')
+      raise app.UsageError(f'Unknown module {module!r}; use '
+                           f'{sorted(attention.ALIGNMENT_MODULES)}.')
   if _QUICK.value:
     min_seconds, max_seconds, max_call = 0.25, 0.5, 10.0
     memory_limit_gb, timeout = 4.0, 120.0
@@ -408,6 +378,8 @@ def main(argv):
     memory_limit_gb = _MEMORY_LIMIT_GB.value
     timeout = _POINT_TIMEOUT_SECONDS.value
   os.makedirs(_OUTPUT_DIR.value, exist_ok=True)
+  machine = benchmark_utils.machine_info()
+  matmul_at_start = benchmark_utils.matmul_gflops(repeats=3)
 
   series = {}
   for module in _MODULES.value:
@@ -416,7 +388,8 @@ def main(argv):
         continue  # No multi-head attention stack to switch or compare.
       name = f'{module}/{implementation}'
       points = series[name] = []
-      for seconds in _lengths(min_seconds, max_seconds):
+      for seconds in benchmark_utils.doubling_lengths(min_seconds,
+                                                      max_seconds):
         record = _measure(module, implementation, seconds, memory_limit_gb,
                           timeout)
         points.append(record)
@@ -434,15 +407,15 @@ def main(argv):
                   frame_rate=_FRAME_RATE.value, min_seconds=min_seconds,
                   max_seconds=max_seconds, max_call_seconds=max_call,
                   memory_limit_gb=memory_limit_gb, quick=_QUICK.value),
-      machine=dict(platform=platform.platform(), cpu_count=os.cpu_count(),
-                   memory_total_gb=os.sysconf('SC_PAGE_SIZE') *
-                   os.sysconf('SC_PHYS_PAGES') / 2**30),
+      # write_json keeps this as machine_at_start and adds the machine (and
+      # its load average) at the end of the run.
+      machine=machine,
+      matmul_at_start=matmul_at_start,
       series=series,
       summary=_summarize(series))
-  json_path = os.path.join(_OUTPUT_DIR.value, 'attention_scaling.json')
-  with open(json_path, 'w') as f:
-    json.dump(results, f, indent=2)
-  _plot(series, os.path.join(_OUTPUT_DIR.value, 'attention_scaling.png'))
+  json_path = benchmark_utils.write_json(
+      os.path.join(_OUTPUT_DIR.value, 'attention_scaling.json'), results)
+  _plot(series, png_path)
   print(json.dumps(results['summary'], indent=2))
   print(f'Wrote {json_path}')
 
