@@ -80,6 +80,7 @@ from absl import logging
 import tensorflow as tf
 
 from audioscope import demo_lib
+from audioscope.bin import demo_flags
 from audioscope.evaluation import evaluate_lib
 
 ALIGNMENTS = demo_lib.ALIGNMENTS
@@ -107,41 +108,11 @@ _FAST = flags.DEFINE_bool(
     'fast', False, 'Smoke run: the demo --fast budgets (tiny shapes, a few '
     'steps per stage).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Data set and training seed.')
-_NUM_TRAIN = flags.DEFINE_integer('num_train', None, 'Training clips.')
-_NUM_VALIDATION = flags.DEFINE_integer('num_validation', None,
-                                       'Validation clips (calibration).')
-_NUM_TEST = flags.DEFINE_integer('num_test', None, 'Test clips.')
-_SEPARATOR_STEPS = flags.DEFINE_integer(
-    'separator_steps', None, 'MixIT pre-training steps of the separator.')
-_COINCIDENCE_STEPS = flags.DEFINE_integer(
-    'coincidence_steps', None, 'Coincidence pre-training steps.')
-_AUDIOSCOPE_STEPS = flags.DEFINE_integer(
-    'audioscope_steps', None, 'AudioScopeV2 training steps per module.')
-_BATCH_SIZE = flags.DEFINE_integer('batch_size', None,
-                                   'Batch size of every training stage.')
-_CONSISTENCY = flags.DEFINE_enum(
-    'consistency', None, ['pred_source', 'uniform', 'none'],
-    'Mixture consistency of the separator.')
-_LEARNING_RATE = flags.DEFINE_float('learning_rate', None,
-                                    'Learning rate of every stage.')
+_BUDGET = demo_flags.define_budget_flags(
+    audioscope_steps_help='AudioScopeV2 training steps per module.')
 _TARGET_OSR_DB = flags.DEFINE_float(
     'target_osr_db', None, 'Calibration target (median validation OSR).')
-_MAX_EVAL_EXAMPLES = flags.DEFINE_integer(
-    'max_eval_examples', None, 'Examples per evaluation set (default all).')
-_NUM_WORKERS = flags.DEFINE_integer('num_workers', None,
-                                    'Processes writing the data set.')
-_GIN_PARAM = flags.DEFINE_multi_string(
-    'gin_param', [], 'Extra gin bindings for every stage.')
-
-_OVERRIDES = {
-    'num_train': _NUM_TRAIN, 'num_validation': _NUM_VALIDATION,
-    'num_test': _NUM_TEST, 'separator_steps': _SEPARATOR_STEPS,
-    'coincidence_steps': _COINCIDENCE_STEPS,
-    'audioscope_steps': _AUDIOSCOPE_STEPS, 'batch_size': _BATCH_SIZE,
-    'consistency': _CONSISTENCY, 'learning_rate': _LEARNING_RATE,
-    'target_osr_db': _TARGET_OSR_DB, 'max_eval_examples': _MAX_EVAL_EXAMPLES,
-    'num_workers': _NUM_WORKERS,
-}
+flags.adopt_module_key_flags(demo_flags)
 
 
 def _read_json(path: str) -> Any:
@@ -466,11 +437,10 @@ def main(argv: Sequence[str]) -> None:
     raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
   if not _OUTPUT_DIR.value:
     raise app.UsageError('Pass --output_dir.')
-  overrides = {name: flag.value for name, flag in _OVERRIDES.items()
-               if flag.value is not None}
+  overrides = demo_flags.budget_overrides({**_BUDGET,
+                                           'target_osr_db': _TARGET_OSR_DB})
   report = run_benchmark(_OUTPUT_DIR.value, _MODULES.value, fast=_FAST.value,
-                         seed=_SEED.value,
-                         gin_params=tuple(_GIN_PARAM.value), **overrides)
+                         seed=_SEED.value, **overrides)
   del report
   with open(os.path.join(_OUTPUT_DIR.value, MARKDOWN_FILE)) as f:
     print(f.read(), flush=True)

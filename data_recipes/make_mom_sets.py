@@ -31,6 +31,7 @@ from absl import app
 from absl import flags
 
 from data_recipes import make_mom_sets_lib
+from data_recipes import recipe_flags
 
 _MOM_LIST = flags.DEFINE_multi_string(
     'mom_list', None,
@@ -41,39 +42,21 @@ _OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Output folder.')
 _LABEL = flags.DEFINE_enum(
     'label', 'auto', ['auto', 'on_screen', 'off_screen'],
     'Label of clip 1 (the MoM label); auto reads it from the list name.')
-_ROWS_PER_SHARD = flags.DEFINE_integer('rows_per_shard', 256,
-                                       'Pairs per output shard.')
-_NUM_WORKERS = flags.DEFINE_integer('num_workers', 1, 'Worker processes.')
-_START_METHOD = flags.DEFINE_enum(
-    'start_method', 'forkserver', ['forkserver', 'spawn', 'fork'],
-    'multiprocessing start method (fork is unsafe with TensorFlow).')
-_FRAME_ENCODING = flags.DEFINE_enum('frame_encoding', 'jpeg', ['jpeg', 'raw'],
-                                    'How frames are stored.')
-_JPEG_QUALITY = flags.DEFINE_integer('jpeg_quality', 90, 'JPEG quality.')
-_SAMPLE_RATE = flags.DEFINE_integer('sample_rate', 16000, 'Audio rate, Hz.')
-_FRAME_RATE = flags.DEFINE_float('frame_rate', 16.0, 'Stored frame rate.')
-_FRAME_SIZE = flags.DEFINE_list('frame_size', ['128', '128'],
-                                'Frame height,width.')
-_MAX_PAD_SECONDS = flags.DEFINE_float(
-    'max_pad_seconds', 0.5,
-    'A stream ending at most this early is padded; later: out_of_range.')
+_FLAGS = recipe_flags.define_recipe_flags('Pairs per output shard.')
+flags.adopt_module_key_flags(recipe_flags)
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  if len(_FRAME_SIZE.value) != 2:
+  if len(_FLAGS.frame_size.value) != 2:
     raise app.UsageError('--frame_size must be height,width, e.g. 128,128.')
   for mom_list in _MOM_LIST.value:
     make_mom_sets_lib.make_mom_sets(
         mom_list, _VIDEO_ROOT.value, _OUTPUT_DIR.value, label=_LABEL.value,
-        rows_per_shard=_ROWS_PER_SHARD.value, num_workers=_NUM_WORKERS.value,
-        start_method=_START_METHOD.value,
-        frame_encoding=_FRAME_ENCODING.value,
-        jpeg_quality=_JPEG_QUALITY.value, sample_rate=_SAMPLE_RATE.value,
-        frame_rate=_FRAME_RATE.value,
-        frame_size=tuple(int(v) for v in _FRAME_SIZE.value),
-        max_pad_seconds=_MAX_PAD_SECONDS.value)
+        rows_per_shard=_FLAGS.rows_per_shard.value,
+        num_workers=_FLAGS.num_workers.value,
+        start_method=_FLAGS.start_method.value, **_FLAGS.decode_options())
 
 
 def console_entry_point():

@@ -41,6 +41,7 @@ from absl import app
 from absl import flags
 
 from data_recipes import make_yfcc_tfrecords_lib
+from data_recipes import recipe_flags
 from data_recipes import yfcc_beam
 
 _CLIP_LIST = flags.DEFINE_multi_string(
@@ -51,22 +52,7 @@ _OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Output folder.')
 _LABEL = flags.DEFINE_enum(
     'label', 'auto', ['auto', 'unlabelled', 'on_screen', 'off_screen'],
     'Label stored in the clips; auto reads it from the list name.')
-_ROWS_PER_SHARD = flags.DEFINE_integer('rows_per_shard', 256,
-                                       'Rows per output shard.')
-_NUM_WORKERS = flags.DEFINE_integer('num_workers', 1, 'Worker processes.')
-_START_METHOD = flags.DEFINE_enum(
-    'start_method', 'forkserver', ['forkserver', 'spawn', 'fork'],
-    'multiprocessing start method (fork is unsafe with TensorFlow).')
-_FRAME_ENCODING = flags.DEFINE_enum('frame_encoding', 'jpeg', ['jpeg', 'raw'],
-                                    'How frames are stored.')
-_JPEG_QUALITY = flags.DEFINE_integer('jpeg_quality', 90, 'JPEG quality.')
-_SAMPLE_RATE = flags.DEFINE_integer('sample_rate', 16000, 'Audio rate, Hz.')
-_FRAME_RATE = flags.DEFINE_float('frame_rate', 16.0, 'Stored frame rate.')
-_FRAME_SIZE = flags.DEFINE_list('frame_size', ['128', '128'],
-                                'Frame height,width.')
-_MAX_PAD_SECONDS = flags.DEFINE_float(
-    'max_pad_seconds', 0.5,
-    'A stream ending at most this early is padded; later: out_of_range.')
+_FLAGS = recipe_flags.define_recipe_flags('Rows per output shard.')
 _MAX_ROWS = flags.DEFINE_integer('max_rows', None,
                                  'Only the first rows of each list.')
 _RUNNER = flags.DEFINE_enum(
@@ -79,21 +65,18 @@ _NUM_SHARDS = flags.DEFINE_integer(
     'Beam only: output shards per list; 0 lets the runner choose (no '
     'shuffle of the encoded clips, cheapest at scale). Unset: '
     'ceil(rows / rows_per_shard), as the local path.')
+flags.adopt_module_key_flags(recipe_flags)
 
 
 def main(argv):
   pipeline_args = argv[1:]
-  option_overrides = dict(
-      frame_encoding=_FRAME_ENCODING.value, jpeg_quality=_JPEG_QUALITY.value,
-      sample_rate=_SAMPLE_RATE.value, frame_rate=_FRAME_RATE.value,
-      frame_size=tuple(int(v) for v in _FRAME_SIZE.value),
-      max_pad_seconds=_MAX_PAD_SECONDS.value)
+  option_overrides = _FLAGS.decode_options()
   if _RUNNER.value == 'beam':
     yfcc_beam.run(
         _CLIP_LIST.value, _VIDEO_ROOT.value, _OUTPUT_DIR.value,
         pipeline_args=pipeline_args, label=_LABEL.value,
-        rows_per_shard=(_ROWS_PER_SHARD.value if _NUM_SHARDS.value is None
-                        else None),
+        rows_per_shard=(_FLAGS.rows_per_shard.value
+                        if _NUM_SHARDS.value is None else None),
         num_shards=_NUM_SHARDS.value or 0, max_rows=_MAX_ROWS.value,
         **option_overrides)
     return
@@ -107,8 +90,9 @@ def main(argv):
   make_yfcc_tfrecords_lib.make_from_lists(
       _CLIP_LIST.value, video_root=_VIDEO_ROOT.value,
       output_dir=_OUTPUT_DIR.value, label=_LABEL.value,
-      rows_per_shard=_ROWS_PER_SHARD.value, num_workers=_NUM_WORKERS.value,
-      start_method=_START_METHOD.value, max_rows=_MAX_ROWS.value,
+      rows_per_shard=_FLAGS.rows_per_shard.value,
+      num_workers=_FLAGS.num_workers.value,
+      start_method=_FLAGS.start_method.value, max_rows=_MAX_ROWS.value,
       **option_overrides)
 
 

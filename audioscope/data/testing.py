@@ -166,3 +166,34 @@ def make_yfcc_like_videos(root, duration=2.0):
                   num_channels=1, tone_hz=1000.0, step=2)
   write_text_file(os.path.join(root, YFCC_LIKE_PATHS['text']))
   return dict(YFCC_LIKE_PATHS)
+
+
+# (line, reason) of the rows that `write_yfcc_like_clip_list` writes to be
+# skipped.
+YFCC_LIKE_SKIPPED_ROWS = ((2, 'missing'), (4, 'out_of_range'), (5, 'corrupt'))
+
+
+def write_yfcc_like_clip_list(path, videos):
+  """Writes a 7-row clip list over `make_yfcc_like_videos`, with bad rows.
+
+  Rows 1, 3, 6 and 7 are 1 s clips of 'a' and 'b'; row 2 names a missing
+  file, row 4 ends past the end of 'a' and row 5 is the text file (see
+  YFCC_LIKE_SKIPPED_ROWS).
+
+  Args:
+    path: the CSV to write.
+    videos: the paths returned by `make_yfcc_like_videos` (2 s videos).
+
+  Returns:
+    `path`.
+  """
+  a, b, text = videos['a'], videos['b'], videos['text']
+  with open(path, 'w') as f:
+    f.write(f'{a},0.0,1.0\n'                              # 1: ok
+            'data/videos/mp4/fff/fff/missing.mp4,0,1\n'  # 2: missing
+            f'{b},0.5,1.5\n'                              # 3: ok
+            f'{a},1.5,4.5\n'                              # 4: past the end
+            f'{text},0,1\n'                               # 5: not a video
+            f'{b},1.0,2.0\n'                              # 6: ok
+            f'{a},1.0,2.0\n')                             # 7: ok
+  return os.fspath(path)

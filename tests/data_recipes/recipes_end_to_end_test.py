@@ -63,15 +63,8 @@ class RecipesEndToEndTest(tf.test.TestCase):
     a, b, text = videos['a'], videos['b'], videos['text']
     lists = os.path.join(root, 'lists')
     os.makedirs(lists)
-    unlabelled = os.path.join(lists, f'{_UNLABELLED}.csv')
-    with open(unlabelled, 'w') as f:
-      f.write(f'{a},0.0,1.0\n'                              # 1: ok
-              'data/videos/mp4/fff/fff/missing.mp4,0,1\n'  # 2: missing
-              f'{b},0.5,1.5\n'                              # 3: ok
-              f'{a},1.5,4.5\n'                              # 4: past the end
-              f'{text},0,1\n'                               # 5: not a video
-              f'{b},1.0,2.0\n'                              # 6: ok
-              f'{a},1.0,2.0\n')                             # 7: ok
+    unlabelled = testing.write_yfcc_like_clip_list(
+        os.path.join(lists, f'{_UNLABELLED}.csv'), videos)
     on_screen = os.path.join(lists, f'{_ON_SCREEN}.csv')
     with open(on_screen, 'w') as f:
       f.write(f'{a},0.25,1.25\n')
@@ -100,8 +93,9 @@ class RecipesEndToEndTest(tf.test.TestCase):
       report = json.load(f)
     self.assertEqual((report['rows'], report['written'], report['skipped'],
                       report['shards'], report['label']), (7, 4, 3, 3, -1))
-    self.assertEqual([(e['line'], e['reason']) for e in report['skipped_rows']],
-                     [(2, 'missing'), (4, 'out_of_range'), (5, 'corrupt')])
+    self.assertEqual(
+        tuple((e['line'], e['reason']) for e in report['skipped_rows']),
+        testing.YFCC_LIKE_SKIPPED_ROWS)
     for entry in report['skipped_rows']:
       self.assertNotEmpty(entry['message'])
     with open(os.path.join(clips_dir, f'{_ON_SCREEN}.report.json')) as f:

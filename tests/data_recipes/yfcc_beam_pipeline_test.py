@@ -45,24 +45,17 @@ class YfccBeamPipelineTest(tf.test.TestCase):
   def setUp(self):
     super().setUp()
     self.root = self.create_tempdir().full_path
-    videos = testing.make_yfcc_like_videos(self.root)
-    a, b, text = videos['a'], videos['b'], videos['text']
-    self.list_path = os.path.join(self.root, f'{_PREFIX}.csv')
-    with open(self.list_path, 'w') as f:
-      f.write(f'{a},0.0,1.0\n'                              # 1: ok
-              'data/videos/mp4/fff/fff/missing.mp4,0,1\n'  # 2: missing
-              f'{b},0.5,1.5\n'                              # 3: ok
-              f'{a},1.5,4.5\n'                              # 4: past the end
-              f'{text},0,1\n'                               # 5: not a video
-              f'{b},1.0,2.0\n'                              # 6: ok
-              f'{a},1.0,2.0\n')                             # 7: ok
+    self.list_path = testing.write_yfcc_like_clip_list(
+        os.path.join(self.root, f'{_PREFIX}.csv'),
+        testing.make_yfcc_like_videos(self.root))
 
   def _check_report(self, report, shards):
     self.assertEqual((report['rows'], report['written'], report['skipped'],
                       report['shards'], report['label'], report['runner']),
                      (7, 4, 3, shards, -1, 'beam'))
-    self.assertEqual([(e['line'], e['reason']) for e in report['skipped_rows']],
-                     [(2, 'missing'), (4, 'out_of_range'), (5, 'corrupt')])
+    self.assertEqual(
+        tuple((e['line'], e['reason']) for e in report['skipped_rows']),
+        testing.YFCC_LIKE_SKIPPED_ROWS)
     for entry in report['skipped_rows']:
       self.assertNotEmpty(entry['message'])
       self.assertEqual(entry['list'], self.list_path)

@@ -1,0 +1,96 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Budget flags shared by the demo binary and benchmarks/quality.py.
+
+Each flag overrides the `demo_lib.DemoConfig` field of the same name when set
+(unset: the demo's budgets, or its --fast ones); --gin_param gives the
+config's `gin_params`. A binary defines them once, at import time:
+
+  _BUDGET = demo_flags.define_budget_flags()
+  flags.adopt_module_key_flags(demo_flags)   # listed by the binary's --help
+  ...
+  demo_lib.run_demo(output_dir, **demo_flags.budget_overrides(_BUDGET))
+
+absl defines a flag once per process: two binaries calling
+`define_budget_flags` cannot be imported into the same process.
+"""
+
+from typing import Any, Dict, Mapping
+
+from absl import flags
+
+CONSISTENCIES = ('pred_source', 'uniform', 'none')
+
+
+def define_budget_flags(
+    audioscope_steps_help: str = 'AudioScopeV2 training steps.'
+) -> Dict[str, flags.FlagHolder]:
+  """Defines the budget flags and --gin_param.
+
+  Args:
+    audioscope_steps_help: help text of --audioscope_steps (e.g. "per
+      module").
+
+  Returns:
+    {DemoConfig field: flag holder}, for `budget_overrides`.
+  """
+  return {
+      'num_train': flags.DEFINE_integer('num_train', None, 'Training clips.'),
+      'num_validation': flags.DEFINE_integer(
+          'num_validation', None, 'Validation clips (calibration).'),
+      'num_test': flags.DEFINE_integer('num_test', None, 'Test clips.'),
+      'separator_steps': flags.DEFINE_integer(
+          'separator_steps', None,
+          'MixIT pre-training steps of the separator.'),
+      'coincidence_steps': flags.DEFINE_integer(
+          'coincidence_steps', None, 'Coincidence pre-training steps.'),
+      'audioscope_steps': flags.DEFINE_integer(
+          'audioscope_steps', None, audioscope_steps_help),
+      'batch_size': flags.DEFINE_integer(
+          'batch_size', None, 'Batch size of every training stage.'),
+      'consistency': flags.DEFINE_enum(
+          'consistency', None, list(CONSISTENCIES),
+          'Mixture consistency of the separator (default pred_source).'),
+      'learning_rate': flags.DEFINE_float(
+          'learning_rate', None, 'Learning rate of every stage.'),
+      'max_eval_examples': flags.DEFINE_integer(
+          'max_eval_examples', None,
+          'Examples per evaluation set (default all).'),
+      'num_workers': flags.DEFINE_integer(
+          'num_workers', None, 'Processes writing the data set.'),
+      'gin_params': flags.DEFINE_multi_string(
+          'gin_param', [], 'Extra gin bindings for every stage.'),
+  }
+
+
+def budget_overrides(
+    holders: Mapping[str, flags.FlagHolder]) -> Dict[str, Any]:
+  """The DemoConfig overrides of the flags that are set.
+
+  Args:
+    holders: {DemoConfig field: flag holder}, e.g. `define_budget_flags()`
+      plus a binary's own flags.
+
+  Returns:
+    {field: value} of every flag that is not None; list values (the
+    multi-string --gin_param) as tuples.
+  """
+  overrides = {}
+  for name, holder in holders.items():
+    value = holder.value
+    if isinstance(value, list):
+      value = tuple(value)
+    if value is not None:
+      overrides[name] = value
+  return overrides
