@@ -38,10 +38,11 @@ built-in synthetic audio-visual scenes, small enough for 2 CPU cores in about
    `separation/on_screen.wav`, `off_screen.wav`, `on_screen.mp4`.
 
 Default budgets (flags of `audioscope_demo`): 384 / 64 / 64 train /
-validation / test clips, batch 8, 300 separator steps, 150 coincidence steps
-and 300 AudioScopeV2 steps. Measured on 2 CPU cores: data 7.5 s, separator
-236 s, coincidence 53 s, AudioScopeV2 301 s, evaluation 21 s, export 36 s,
-separation 18 s: 11.2 minutes in all.
+validation / test clips, batch 8, 600 separator steps, 800 coincidence steps
+and 400 AudioScopeV2 steps. Measured on 2 CPU cores shared with other jobs
+(load average about 5): data 26 s, separator 414 s, coincidence 366 s,
+AudioScopeV2 400 s, evaluation 24 s, export 45 s, separation 20 s: 21.6
+minutes in all.
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage
