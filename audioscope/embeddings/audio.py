@@ -77,6 +77,9 @@ class AudioEmbedding(tf.keras.Model):
     freeze: when True (AudioScopeV2, the default) the trunk is not trainable
       and always runs in inference mode (batch-norm statistics fixed); when
       False (AudioScope v1) it is fine-tuned.
+    batch_norm_momentum: decay of the trunk's batch-norm moving averages
+      while it is trained (0.9997, TF-slim's, by default; runs of a few
+      hundred steps need e.g. 0.99, see `mobilenet.BN_MOMENTUM`).
   """
 
   def __init__(self,
@@ -92,6 +95,7 @@ class AudioEmbedding(tf.keras.Model):
                feature_endpoint: str = 'Conv2d_11_pointwise',
                weights_path: Optional[str] = None,
                freeze: bool = True,
+               batch_norm_momentum: float = mobilenet.BN_MOMENTUM,
                **kwargs):
     kwargs.setdefault('name', 'audio_embedding')
     super().__init__(**kwargs)
@@ -125,12 +129,14 @@ class AudioEmbedding(tf.keras.Model):
     self.feature_endpoint = feature_endpoint
     self.weights_path = weights_path
     self.freeze = bool(freeze)
+    self.batch_norm_momentum = float(batch_norm_momentum)
     self.window_samples = window
     self.hop_samples = hop
     self.fft_length = int(2**(window - 1).bit_length())
     self.trunk = mobilenet.MobileNetV1(
         width_multiplier=width_multiplier, input_channels=1,
-        final_endpoint=feature_endpoint, name='trunk')
+        final_endpoint=feature_endpoint,
+        batch_norm_momentum=batch_norm_momentum, name='trunk')
     self.trunk.trainable = not self.freeze
     self.projection = tf.keras.layers.Dense(embedding_dim, name='projection')
     self._mel_matrix = tf.signal.linear_to_mel_weight_matrix(
@@ -199,7 +205,8 @@ class AudioEmbedding(tf.keras.Model):
                 log_offset=self.log_offset, embedding_dim=self.embedding_dim,
                 width_multiplier=self.width_multiplier,
                 feature_endpoint=self.feature_endpoint,
-                weights_path=self.weights_path, freeze=self.freeze)
+                weights_path=self.weights_path, freeze=self.freeze,
+                batch_norm_momentum=self.batch_norm_momentum)
 
   @classmethod
   def from_config(cls, config):

@@ -57,9 +57,22 @@ _CONV_DEFS = (
     ('separable', 1, 1024),
 )
 
-# Batch normalisation as in TF-slim's mobilenet_v1_arg_scope.
-_BN_MOMENTUM = 0.9997
+# Batch normalisation as in TF-slim's mobilenet_v1_arg_scope. The moving
+# averages are then 1 - 0.9997**n of the way from their initial values after n
+# updates (21% after 800 steps, 95% after 10,000): short runs (the synthetic
+# demo) must pass a smaller `batch_norm_momentum` or their inference-mode
+# features are computed with the wrong statistics.
+BN_MOMENTUM = 0.9997
 _BN_EPSILON = 1e-3
+
+
+def check_batch_norm_momentum(momentum: float) -> None:
+  """Raises ValueError unless 0 <= momentum < 1."""
+  if not 0.0 <= momentum < 1.0:
+    raise ValueError(
+        f'batch_norm_momentum must be in [0, 1), got {momentum!r}; use '
+        f'{BN_MOMENTUM} (TF-slim) for long runs, e.g. 0.99 for a few hundred '
+        'steps.')
 
 
 def endpoint_names() -> List[str]:
@@ -118,6 +131,7 @@ class ConvBatchNormRelu6(tf.keras.layers.Layer):
                filters: Optional[int] = None,
                kernel_size: int = 3,
                strides: int = 1,
+               batch_norm_momentum: float = BN_MOMENTUM,
                **kwargs):
     super().__init__(**kwargs)
     if kind not in ('conv', 'depthwise'):
@@ -126,6 +140,8 @@ class ConvBatchNormRelu6(tf.keras.layers.Layer):
       raise ValueError(f'A conv layer needs filters >= 1, got {filters}.')
     if strides not in (1, 2):
       raise ValueError(f'strides must be 1 or 2, got {strides}.')
+    check_batch_norm_momentum(batch_norm_momentum)
+    self.batch_norm_momentum = float(batch_norm_momentum)
     self.kind = kind
     self.filters = filters
     self.kernel_size = kernel_size
@@ -139,7 +155,8 @@ class ConvBatchNormRelu6(tf.keras.layers.Layer):
           kernel_size, strides=strides, padding='same', use_bias=False,
           depthwise_initializer=DepthwiseHeNormal(), name='depthwise')
     self.batch_norm = tf.keras.layers.BatchNormalization(
-        momentum=_BN_MOMENTUM, epsilon=_BN_EPSILON, name='batch_norm')
+        momentum=self.batch_norm_momentum, epsilon=_BN_EPSILON,
+        name='batch_norm')
 
   def call(self, inputs, training=None):
     x = self.conv(inputs)
@@ -149,7 +166,8 @@ class ConvBatchNormRelu6(tf.keras.layers.Layer):
   def get_config(self):
     config = super().get_config()
     config.update(kind=self.kind, filters=self.filters,
-                  kernel_size=self.kernel_size, strides=self.strides)
+                  kernel_size=self.kernel_size, strides=self.strides,
+                  batch_norm_momentum=self.batch_norm_momentum)
     return config
 
 
@@ -173,6 +191,7 @@ class MobileNetV1(tf.keras.Model):
                input_channels: int = 3,
                final_endpoint: str = 'Conv2d_11_pointwise',
                min_depth: int = 8,
+               batch_norm_momentum: float = BN_MOMENTUM,
                **kwargs):
     kwargs.setdefault('name', 'mobilenet_v1')
     super().__init__(**kwargs)
@@ -190,18 +209,21 @@ class MobileNetV1(tf.keras.Model):
     self.input_channels = int(input_channels)
     self.final_endpoint = final_endpoint
     self.min_depth = int(min_depth)
+    check_batch_norm_momentum(batch_norm_momentum)
+    self.batch_norm_momentum = float(batch_norm_momentum)
+    bn = dict(batch_norm_momentum=self.batch_norm_momentum)
     self._endpoint_layers = []
     for i, (kind, stride, depth) in enumerate(_CONV_DEFS):
       filters = max(int(depth * self.width_multiplier), self.min_depth)
       if kind == 'conv':
         layers = [ConvBatchNormRelu6('conv', filters, strides=stride,
-                                     name=f'Conv2d_{i}')]
+                                     name=f'Conv2d_{i}', **bn)]
       else:
         layers = [
             ConvBatchNormRelu6('depthwise', strides=stride,
-                               name=f'Conv2d_{i}_depthwise'),
+                               name=f'Conv2d_{i}_depthwise', **bn),
             ConvBatchNormRelu6('conv', filters, kernel_size=1,
-                               name=f'Conv2d_{i}_pointwise'),
+                               name=f'Conv2d_{i}_pointwise', **bn),
         ]
       for layer in layers:
         self._endpoint_layers.append(layer)
@@ -250,7 +272,8 @@ class MobileNetV1(tf.keras.Model):
   def get_config(self):
     return dict(name=self.name, width_multiplier=self.width_multiplier,
                 input_channels=self.input_channels,
-                final_endpoint=self.final_endpoint, min_depth=self.min_depth)
+                final_endpoint=self.final_endpoint, min_depth=self.min_depth,
+                batch_norm_momentum=self.batch_norm_momentum)
 
   @classmethod
   def from_config(cls, config):

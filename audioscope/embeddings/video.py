@@ -63,6 +63,9 @@ class VideoEmbedding(tf.keras.Model):
       and always runs in inference mode, so its batch-norm statistics stay
       fixed, and no gradient flows through it; when False (AudioScope v1) it
       is fine-tuned.
+    batch_norm_momentum: decay of the trunk's batch-norm moving averages
+      while it is trained (0.9997, TF-slim's, by default; runs of a few
+      hundred steps need e.g. 0.99, see `mobilenet.BN_MOMENTUM`).
     max_frames_per_call: most frames per trunk call when the trunk is not
       being trained (None: always one call); bounds the memory of long
       videos.
@@ -74,6 +77,7 @@ class VideoEmbedding(tf.keras.Model):
                feature_endpoint: str = 'Conv2d_11_pointwise',
                weights_path: Optional[str] = None,
                freeze: bool = True,
+               batch_norm_momentum: float = mobilenet.BN_MOMENTUM,
                max_frames_per_call: Optional[int] = 1024,
                **kwargs):
     kwargs.setdefault('name', 'video_embedding')
@@ -85,6 +89,7 @@ class VideoEmbedding(tf.keras.Model):
     self.feature_endpoint = feature_endpoint
     self.weights_path = weights_path
     self.freeze = bool(freeze)
+    self.batch_norm_momentum = float(batch_norm_momentum)
     if max_frames_per_call is not None and max_frames_per_call < 1:
       raise ValueError(f'max_frames_per_call must be >= 1 or None, got '
                        f'{max_frames_per_call}.')
@@ -92,7 +97,8 @@ class VideoEmbedding(tf.keras.Model):
                                 int(max_frames_per_call))
     self.trunk = mobilenet.MobileNetV1(
         width_multiplier=width_multiplier, input_channels=3,
-        final_endpoint=feature_endpoint, name='trunk')
+        final_endpoint=feature_endpoint,
+        batch_norm_momentum=batch_norm_momentum, name='trunk')
     self.trunk.trainable = not self.freeze
     self.projection = tf.keras.layers.Dense(embedding_dim, name='projection')
     if weights_path:
@@ -182,6 +188,7 @@ class VideoEmbedding(tf.keras.Model):
                 width_multiplier=self.width_multiplier,
                 feature_endpoint=self.feature_endpoint,
                 weights_path=self.weights_path, freeze=self.freeze,
+                batch_norm_momentum=self.batch_norm_momentum,
                 max_frames_per_call=self.max_frames_per_call)
 
   @classmethod

@@ -109,6 +109,15 @@ class AudioEmbeddingTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, 'Nyquist'):
       audio.AudioEmbedding(sample_rate=8000)
 
+  def test_batch_norm_momentum_reaches_trunk_and_config(self):
+    network = audio.AudioEmbedding(width_multiplier=0.25, embedding_dim=4,
+                                   batch_norm_momentum=0.99)
+    momenta = {layer.batch_norm.momentum
+               for layer in network.trunk._endpoint_layers}
+    self.assertEqual(momenta, {0.99})
+    rebuilt = audio.AudioEmbedding.from_config(network.get_config())
+    self.assertEqual(rebuilt.trunk.batch_norm_momentum, 0.99)
+
 
 if __name__ == '__main__':
   tf.test.main()

@@ -90,6 +90,32 @@ class MobileNetV1Test(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(outputs.shape, (2, 5, 5, 8))
     self.assertAllClose(outputs, expected, atol=1e-5)
 
+  @parameterized.parameters(0.9997, 0.9)
+  def test_batch_norm_moving_mean_follows_momentum(self, momentum):
+    network = mobilenet.MobileNetV1(width_multiplier=0.25,
+                                    final_endpoint='Conv2d_0',
+                                    batch_norm_momentum=momentum)
+    images = np.random.RandomState(1).uniform(
+        -1, 1, [3, 8, 8, 3]).astype(np.float32)
+    network(images, training=False)
+    kernel = network.get_layer('Conv2d_0').conv.kernel.numpy()
+    batch_mean = _numpy_conv_same(images, kernel, 2).mean(axis=(0, 1, 2))
+    num_updates = 20
+    for _ in range(num_updates):
+      network(images, training=True)
+    # Moving mean starts at 0: after n updates it is (1 - m^n) * batch mean.
+    expected = (1.0 - momentum**num_updates) * batch_mean
+    moving_mean = network.get_layer('Conv2d_0').batch_norm.moving_mean
+    self.assertAllClose(moving_mean.numpy(), expected, atol=1e-5)
+    self.assertEqual(network.get_config()['batch_norm_momentum'], momentum)
+    rebuilt = mobilenet.MobileNetV1.from_config(network.get_config())
+    self.assertEqual(
+        rebuilt.get_layer('Conv2d_0').batch_norm.momentum, momentum)
+
+  def test_rejects_bad_batch_norm_momentum(self):
+    with self.assertRaisesRegex(ValueError, r'batch_norm_momentum .*\[0, 1\)'):
+      mobilenet.MobileNetV1(batch_norm_momentum=1.0)
+
   def test_rejects_wrong_input_channels(self):
     network = mobilenet.MobileNetV1(width_multiplier=0.25, input_channels=1)
     with self.assertRaisesRegex(ValueError, 'input_channels'):

@@ -131,6 +131,15 @@ class VideoEmbeddingTest(parameterized.TestCase, tf.test.TestCase):
       video.VideoEmbedding(width_multiplier=0.5, weights_path=path,
                            feature_endpoint='Conv2d_3_pointwise')
 
+  def test_batch_norm_momentum_reaches_trunk_and_config(self):
+    network = video.VideoEmbedding(width_multiplier=0.25, embedding_dim=4,
+                                   batch_norm_momentum=0.99)
+    momenta = {layer.batch_norm.momentum
+               for layer in network.trunk._endpoint_layers}
+    self.assertEqual(momenta, {0.99})
+    rebuilt = video.VideoEmbedding.from_config(network.get_config())
+    self.assertEqual(rebuilt.trunk.batch_norm_momentum, 0.99)
+
 
 if __name__ == '__main__':
   tf.test.main()
