@@ -64,7 +64,6 @@ Example:
 
 import dataclasses
 import functools
-import json
 import os
 import time
 from typing import Any, Dict, List, Optional, Sequence
@@ -75,6 +74,7 @@ import numpy as np
 import tensorflow as tf
 
 from audioscope import gin_utils
+from audioscope import json_io
 from audioscope.data import pipeline
 from audioscope.data import synthetic
 from audioscope.data import video_io
@@ -180,26 +180,6 @@ def banner(text: str) -> None:
   logging.info('%s', f'==== {text} '.ljust(72, '='))
 
 
-def _write_json(path: str, value: Any) -> None:
-  tmp = path + '.tmp'
-  with tf.io.gfile.GFile(tmp, 'w') as f:
-    json.dump(value, f, indent=2, default=_json_default)
-  tf.io.gfile.rename(tmp, path, overwrite=True)
-
-
-def _json_default(value):
-  if isinstance(value, (np.floating, np.integer)):
-    return value.item()
-  if isinstance(value, np.ndarray):
-    return value.tolist()
-  return str(value)
-
-
-def _read_json(path: str) -> Any:
-  with tf.io.gfile.GFile(path) as f:
-    return json.load(f)
-
-
 class Demo:
   """The stages of the demo (see the module docstring)."""
 
@@ -228,7 +208,7 @@ class Demo:
     self.summary = {'config': dataclasses.asdict(config), 'stages': {},
                     'artefacts': {}}
     if tf.io.gfile.exists(self.summary_path):
-      previous = _read_json(self.summary_path)
+      previous = json_io.read_json(self.summary_path)
       self.summary['stages'] = previous.get('stages', {})
       self.summary['artefacts'] = previous.get('artefacts', {})
     tf.io.gfile.makedirs(self.output_dir)
@@ -302,7 +282,7 @@ class Demo:
     """
     done_path = os.path.join(self.dirs[stage], DONE_FILE)
     number = STAGES.index(stage) + 1
-    record = _read_json(done_path) if tf.io.gfile.exists(done_path) else None
+    record = json_io.read_json(done_path) if tf.io.gfile.exists(done_path) else None
     if record is not None and record.get('key') == key and not self._ran:
       banner(f'Stage {number}/{len(STAGES)}: {stage} (done, skipped)')
       self.summary['stages'][stage] = dict(
@@ -316,7 +296,7 @@ class Demo:
       artefacts = fn() or {}
       seconds = time.monotonic() - start
       record = {'seconds': seconds, 'artefacts': artefacts, 'key': key}
-      _write_json(done_path, record)
+      json_io.write_json(done_path, record)
       self._ran = True
       self.summary['stages'][stage] = {'seconds': seconds, 'skipped': False}
       logging.info('Stage %s finished in %.1f s.', stage, seconds)
@@ -324,7 +304,7 @@ class Demo:
     for key in ('results', 'losses'):
       if key in record:
         self.summary.setdefault(key, {})[stage] = record[key]
-    _write_json(self.summary_path, self.summary)
+    json_io.write_json(self.summary_path, self.summary)
 
   def _train(self, stage: str, stage_gin: str, dataset_fn, num_steps: int,
              params: Sequence[str] = ()) -> Dict[str, Any]:
@@ -470,7 +450,7 @@ class Demo:
             k: v for k, v in summary['probe_negatives'].items()
             if k != 'rows'},
     }
-    _write_json(os.path.join(output_dir, 'demo_results.json'), results)
+    json_io.write_json(os.path.join(output_dir, 'demo_results.json'), results)
     return {
         'evaluation_dir': output_dir,
         'results_markdown': os.path.join(output_dir,
@@ -484,7 +464,7 @@ class Demo:
     }
 
   def export(self) -> Dict[str, Any]:
-    results = _read_json(os.path.join(self.dirs['evaluation'],
+    results = json_io.read_json(os.path.join(self.dirs['evaluation'],
                                       'demo_results.json'))
     theta = float(results['calibration']['theta'])
     model, prefix, constants = self._restore_audioscope()
@@ -569,9 +549,9 @@ class Demo:
       self._run_stage(stage, fn, key)
     self.summary['total_seconds_this_run'] = time.monotonic() - start
     if STAGES.index(last_stage) < STAGES.index('evaluation'):
-      _write_json(self.summary_path, self.summary)
+      json_io.write_json(self.summary_path, self.summary)
       return self.summary
-    self.summary['results'] = _read_json(
+    self.summary['results'] = json_io.read_json(
         os.path.join(self.dirs['evaluation'], 'demo_results.json'))
     with tf.io.gfile.GFile(os.path.join(self.dirs['evaluation'],
                                         evaluate_lib.REPORT_FILE)) as f:
@@ -581,7 +561,7 @@ class Demo:
       table += '\n' + f.read()
     self.summary['results_table'] = table
     self.summary['artefacts']['demo_summary'] = self.summary_path
-    _write_json(self.summary_path, self.summary)
+    json_io.write_json(self.summary_path, self.summary)
     return self.summary
 
 

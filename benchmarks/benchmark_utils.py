@@ -34,7 +34,6 @@ Example (in a benchmark script):
 """
 
 import json
-import math
 import os
 import platform
 import resource
@@ -294,17 +293,9 @@ def write_json(path: str, results: Dict[str, Any],
   results['machine'] = machine_info()
   if note and 'note' not in results:
     results['note'] = note
-  folder = os.path.dirname(os.path.abspath(path))
-  os.makedirs(folder, exist_ok=True)
-  with open(path, 'w') as f:
-    json.dump(results, f, indent=2, default=_json_default)
-    f.write('\n')
-  return path
+  # Imported here: it imports TensorFlow, which the watchdog parent of
+  # `run_point` does not need.
+  from audioscope import json_io  # pylint: disable=g-import-not-at-top
+  return json_io.write_json(os.path.abspath(path), results)
 
 
-def _json_default(value):
-  if hasattr(value, 'tolist'):
-    return value.tolist()
-  if isinstance(value, float) and math.isnan(value):
-    return None
-  return str(value)

@@ -80,6 +80,7 @@ from absl import logging
 import tensorflow as tf
 
 from audioscope import demo_lib
+from audioscope import json_io
 from audioscope.bin import demo_flags
 from audioscope.evaluation import evaluate_lib
 
@@ -115,22 +116,6 @@ _TARGET_OSR_DB = flags.DEFINE_float(
 flags.adopt_module_key_flags(demo_flags)
 
 
-def _read_json(path: str) -> Any:
-  with open(path) as f:
-    return json.load(f)
-
-
-def _write(path: str, text: str) -> None:
-  tmp = path + '.tmp'
-  with open(tmp, 'w') as f:
-    f.write(text)
-  os.replace(tmp, path)
-
-
-def _write_json(path: str, value: Any) -> None:
-  _write(path, json.dumps(value, indent=2) + '\n')
-
-
 def _banner(text: str) -> None:
   logging.info('%s', f'#### {text} '.ljust(72, '#'))
 
@@ -147,7 +132,7 @@ def make_config(fast: bool = False, **overrides):
 
 
 def _stage_record(stage_dir: str) -> Dict[str, Any]:
-  return _read_json(os.path.join(stage_dir, demo_lib.DONE_FILE))
+  return json_io.read_json(os.path.join(stage_dir, demo_lib.DONE_FILE))
 
 
 def run_shared(shared_dir: str, config) -> Dict[str, Any]:
@@ -168,7 +153,7 @@ def run_shared(shared_dir: str, config) -> Dict[str, Any]:
                           'seconds': record['seconds']}
   if not all(summary['stages'][stage].get('skipped')
              for stage in demo_lib.SHARED_STAGES):
-    _write_json(os.path.join(shared_dir, SHARED_FILE),
+    json_io.write_json(os.path.join(shared_dir, SHARED_FILE),
                 {'load_average_at_start': load_at_start,
                  'load_average_at_end': list(os.getloadavg())})
   return fingerprint
@@ -202,7 +187,7 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
   record_path = os.path.join(module_dir, MODULE_FILE)
   key = _module_key(config, fingerprint)
   if os.path.exists(record_path):
-    record = _read_json(record_path)
+    record = json_io.read_json(record_path)
     if record.get('key') == key:
       logging.info('%s: done, skipped (%s).', module, record_path)
       return record
@@ -243,7 +228,7 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
           'conditions': probes['conditions'],
       },
       'losses': summary['artefacts'].get('audioscope_losses'),
-      'counts': _read_json(os.path.join(
+      'counts': json_io.read_json(os.path.join(
           demo.dirs['evaluation'], evaluate_lib.SUMMARY_FILE))['counts'],
       'seconds': {stage: _stage_record(demo.dirs[stage])['seconds']
                   for stage in ('audioscope', 'evaluation')},
@@ -252,7 +237,7 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
       'load_average_at_end': list(os.getloadavg()),
       'evaluation_dir': demo.dirs['evaluation'],
   }
-  _write_json(record_path, record)
+  json_io.write_json(record_path, record)
   logging.info('%s: calibrated SNR %s dB, OSR %s dB, AUC %s (theta %s).',
                module, _format(record['calibrated']['median_snr_db']),
                _format(record['calibrated']['median_osr_db']),
@@ -406,7 +391,7 @@ def run_benchmark(output_dir: str,
   budget.update(
       shared_seconds={stage: value['seconds']
                       for stage, value in fingerprint.items()},
-      shared_load_average=(_read_json(shared_record) if os.path.exists(
+      shared_load_average=(json_io.read_json(shared_record) if os.path.exists(
           shared_record) else {}),
       module_seconds={m: results[m]['seconds'] for m in modules},
       minutes_this_run=(time.monotonic() - start) / 60)
@@ -425,8 +410,8 @@ def run_benchmark(output_dir: str,
           'tensorflow': tf.__version__,
       },
   }
-  _write_json(os.path.join(output_dir, JSON_FILE), report)
-  _write(os.path.join(output_dir, MARKDOWN_FILE), markdown_report(report))
+  json_io.write_json(os.path.join(output_dir, JSON_FILE), report)
+  json_io.write_text(os.path.join(output_dir, MARKDOWN_FILE), markdown_report(report))
   logging.info('Wrote %s and %s.', os.path.join(output_dir, JSON_FILE),
                os.path.join(output_dir, MARKDOWN_FILE))
   return report
