@@ -179,24 +179,6 @@ class AudioScopeV2(tf.keras.Model):
         audio, 'audio contains NaN or Inf; clean the input waveform.')
     return audio
 
-  def _validate_frames(self, frames) -> tf.Tensor:
-    """Float frames as float32 (checked finite); uint8 frames stay uint8.
-
-    uint8 frames are converted by the video embedding, chunk by chunk for
-    long videos, so a long uint8 video is never held as float32 at once.
-    """
-    frames = tf.convert_to_tensor(frames)
-    if frames.dtype != tf.uint8:
-      frames = video_embedding_lib.frames_to_float(frames)
-    if frames.shape.rank != 5 or (frames.shape[-1] is not None and
-                                  frames.shape[-1] != 3):
-      raise ValueError(
-          f'frames must be [batch, T, H, W, 3] RGB, got shape {frames.shape}.')
-    if frames.dtype != tf.uint8:
-      tf.debugging.assert_all_finite(
-          frames, 'frames contain NaN or Inf; clean the input video.')
-    return frames
-
   def _check_consistency(self, audio: tf.Tensor, frames: tf.Tensor) -> None:
     """Batch sizes agree and T matches the audio length at frame_rate."""
     if (audio.shape[0] is not None and frames.shape[0] is not None and
@@ -241,7 +223,7 @@ class AudioScopeV2(tf.keras.Model):
       (raw logits, probabilities), both `[batch, M]`; probabilities include
       theta.
     """
-    frames = self._validate_frames(frames)
+    frames = video_embedding_lib.check_frames(frames)
     num_frames = frames.shape[1]
     if num_frames is None:
       num_frames = tf.shape(frames)[1]
@@ -269,7 +251,7 @@ class AudioScopeV2(tf.keras.Model):
           "[batch, T, H, W, 3]}, got "
           f'{list(inputs) if isinstance(inputs, dict) else type(inputs)}.')
     audio = self._validate_audio(inputs['audio'])
-    frames = self._validate_frames(inputs['frames'])
+    frames = video_embedding_lib.check_frames(inputs['frames'])
     self._check_consistency(audio, frames)
     sources = self.separator(audio, training=training)
     logits, probabilities = self.classify_sources(sources, frames,

@@ -47,6 +47,37 @@ def frames_to_float(frames: tf.Tensor) -> tf.Tensor:
   return tf.cast(frames, tf.float32)
 
 
+def check_frames(frames) -> tf.Tensor:
+  """Checks a `[batch, T, H, W, 3]` video; uint8 stays uint8.
+
+  Float frames are cast to float32 and checked finite; uint8 frames are left
+  as they are, so that a long video is converted chunk by chunk
+  (`frames_to_float`) and never held as float32 at once.
+
+  Args:
+    frames: `[batch, T, H, W, 3]`, float in [0, 1] or uint8.
+
+  Returns:
+    The frames, uint8 or float32.
+
+  Raises:
+    ValueError: on a wrong rank or channel count.
+    TypeError: on a non-float, non-uint8 dtype.
+  """
+  frames = tf.convert_to_tensor(frames)
+  if frames.dtype != tf.uint8:
+    frames = frames_to_float(frames)
+  if frames.shape.rank != 5 or (frames.shape[-1] is not None and
+                                frames.shape[-1] != 3):
+    raise ValueError(
+        f'Video frames must be [batch, T, H, W, 3] RGB, got shape '
+        f'{frames.shape}; add the missing axes (e.g. a batch axis).')
+  if frames.dtype != tf.uint8:
+    tf.debugging.assert_all_finite(
+        frames, 'Video frames contain NaN or Inf; clean the input video.')
+  return frames
+
+
 @gin.configurable
 @tf.keras.utils.register_keras_serializable(package='audioscope')
 class VideoEmbedding(tf.keras.Model):
@@ -119,14 +150,7 @@ class VideoEmbedding(tf.keras.Model):
     Returns:
       Z_V `[batch, G, T, D]`.
     """
-    frames = tf.convert_to_tensor(frames)
-    if frames.dtype != tf.uint8:
-      frames = frames_to_float(frames)
-    if frames.shape.rank != 5 or (frames.shape[-1] is not None and
-                                  frames.shape[-1] != 3):
-      raise ValueError(
-          f'Video frames must be [batch, T, H, W, 3], got shape '
-          f'{frames.shape}; add the missing axes (e.g. a batch axis).')
+    frames = check_frames(frames)
     shape = tf.shape(frames)
     batch, num_frames = shape[0], shape[1]
     # uint8 frames stay uint8 until the trunk's (chunk of) input.
