@@ -343,14 +343,10 @@ def _plot(series, path):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError('Too many command-line arguments.')
-  if _POINT.value:
-    _run_point(_POINT.value)
+  if not benchmark_utils.start_main(argv, _POINT.value, _run_point,
+                                    _OUTPUT_DIR.value,
+                                    '/tmp/attention_scaling'):
     return
-  if not _OUTPUT_DIR.value:
-    raise app.UsageError('--output_dir is required, e.g. '
-                         '--output_dir=/tmp/attention_scaling.')
   png_path = os.path.join(_OUTPUT_DIR.value, 'attention_scaling.png')
   if _REPLOT.value:
     with open(_REPLOT.value) as f:
@@ -359,16 +355,11 @@ def main(argv):
     _plot(series, png_path)
     print(f'Wrote {png_path}')
     return
-  for implementation in _IMPLEMENTATIONS.value:
-    if implementation not in ('plain', 'chunked', 'keras'):
-      raise app.UsageError(
-          f'Unknown implementation {implementation!r}; use plain, chunked or '
-          'keras.')
+  benchmark_utils.check_choices('implementations', _IMPLEMENTATIONS.value,
+                                ('plain', 'chunked', 'keras'))
   from audioscope import attention  # pylint: disable=g-import-not-at-top
-  for module in _MODULES.value:
-    if module not in attention.ALIGNMENT_MODULES:
-      raise app.UsageError(f'Unknown module {module!r}; use '
-                           f'{sorted(attention.ALIGNMENT_MODULES)}.')
+  benchmark_utils.check_choices('modules', _MODULES.value,
+                                attention.ALIGNMENT_MODULES)
   if _QUICK.value:
     min_seconds, max_seconds, max_call = 0.25, 0.5, 10.0
     memory_limit_gb, timeout = 4.0, 120.0

@@ -44,11 +44,56 @@ import tempfile
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+from absl import app
+
 LOAD_NOTE = (
     'Timings were taken on a machine shared with other jobs: see '
     'machine.load_average (1, 5, 15 min) against machine.cpu_count. Compare '
     'timings as ratios to the float32 matmul GFLOP/s measured in the same '
     'run; absolute numbers are lower bounds of what an idle machine gives.')
+
+
+# ------------------------------------------------------------------- Main ---
+
+
+def start_main(argv: Sequence[str], point: Optional[str],
+               run_point_fn: Callable[[str], Any], output_dir: Optional[str],
+               example_output_dir: str) -> bool:
+  """The common start of a benchmark's `main`.
+
+  Args:
+    argv: `main`'s argv (only the program name is allowed).
+    point: the `--point` flag: when set, this process measures one point.
+    run_point_fn: runs that point (`fn(point)`).
+    output_dir: the `--output_dir` flag.
+    example_output_dir: shown in the error when `--output_dir` is missing.
+
+  Returns:
+    False when a point was run (main should return), True to go on with the
+    sweep.
+
+  Raises:
+    app.UsageError: on extra arguments or a missing --output_dir.
+  """
+  if len(argv) > 1:
+    raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
+  if point:
+    run_point_fn(point)
+    return False
+  if not output_dir:
+    raise app.UsageError(
+        f'--output_dir is required, e.g. --output_dir={example_output_dir}.')
+  return True
+
+
+def check_choices(flag_name: str, values: Sequence[str],
+                  allowed: Sequence[str]) -> None:
+  """Raises app.UsageError naming the flag if a value is not allowed."""
+  for value in values:
+    if value not in allowed:
+      raise app.UsageError(
+          f'Unknown --{flag_name} value {value!r}; use one of '
+          f'{sorted(allowed)}.')
 
 
 # ---------------------------------------------------------------- Machine ---

@@ -251,24 +251,16 @@ def _plot(series, path):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError('Too many command-line arguments.')
-  if _POINT.value:
-    _run_point(_POINT.value)
+  if not benchmark_utils.start_main(argv, _POINT.value, _run_point,
+                                    _OUTPUT_DIR.value, '/tmp/model_scaling'):
     return
-  if not _OUTPUT_DIR.value:
-    raise app.UsageError('--output_dir is required, e.g. '
-                         '--output_dir=/tmp/model_scaling.')
-  for mode in _MODES.value:
-    if mode not in ('one_pass', 'windowed'):
-      raise app.UsageError(f'Unknown mode {mode!r}; use one_pass, windowed.')
+  benchmark_utils.check_choices('modes', _MODES.value,
+                                ('one_pass', 'windowed'))
   from audioscope import attention  # pylint: disable=g-import-not-at-top
   modules = (['separable_sa', 'joint_sa'] if _QUICK.value else
              _MODULES.value)
-  for module in modules:
-    if module not in attention.ALIGNMENT_MODULES:
-      raise app.UsageError(f'Unknown module {module!r}; use '
-                           f'{sorted(attention.ALIGNMENT_MODULES)}.')
+  benchmark_utils.check_choices('modules', modules,
+                                attention.ALIGNMENT_MODULES)
   if _QUICK.value:
     min_seconds, max_seconds, max_call = 0.5, 1.0, 60.0
     memory_limit_gb, timeout = 8.0, 300.0

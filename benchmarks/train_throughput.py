@@ -247,17 +247,11 @@ def _pipeline(config_name, batch_size, quick):
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError('Too many command-line arguments.')
-  if _POINT.value:
-    _run_point(_POINT.value)
+  if not benchmark_utils.start_main(argv, _POINT.value, _run_point,
+                                    _OUTPUT_DIR.value, '/tmp/train_throughput'):
     return
-  if not _OUTPUT_DIR.value:
-    raise app.UsageError('Pass --output_dir.')
   configs = ['demo'] if _QUICK.value else _CONFIGS.value
-  for name in configs:
-    if name not in CONFIGS:
-      raise app.UsageError(f'Unknown config {name!r}; use paper or demo.')
+  benchmark_utils.check_choices('configs', configs, CONFIGS)
   steps, repeats = (1, 1) if _QUICK.value else (_STEPS.value, _REPEATS.value)
   results = dict(
       benchmark='train_throughput', alignment=_ALIGNMENT.value,
