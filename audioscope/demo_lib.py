@@ -111,6 +111,13 @@ class DemoConfig:
     separator_steps: MixIT pre-training steps.
     coincidence_steps: coincidence pre-training steps.
     audioscope_steps: AudioScopeV2 training steps.
+    labelled_weight: share of the AudioScopeV2 training examples whose
+      primary is a labelled clip (half on-screen-only, half off-screen-only;
+      `pipeline.semi_supervised_dataset`), the rest NOn examples. 0 is the
+      ECCV paper's purely unsupervised NOn training (AudioScope v1 used such
+      semi-supervised batches). Labelled primaries get the exact loss: all
+      sources 0 for off-screen-only clips, the MixIT assignment to the
+      primary for on-screen-only clips.
     batch_size: batch size of every training stage.
     alignment: the AudioScopeV2 alignment module (papers/audioscope_v2 row,
       16 FPS config with the demo's frame rate).
@@ -132,6 +139,7 @@ class DemoConfig:
   separator_steps: int = 600
   coincidence_steps: int = 800
   audioscope_steps: int = 400
+  labelled_weight: float = 0.0
   batch_size: int = 8
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
@@ -151,6 +159,9 @@ class DemoConfig:
                  'num_workers'):
       if getattr(self, name) < 1:
         raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}.')
+    if not 0.0 <= self.labelled_weight <= 1.0:
+      raise ValueError(f'labelled_weight must be in [0, 1], got '
+                       f'{self.labelled_weight}.')
     if self.batch_size < 2:
       raise ValueError(f'batch_size must be >= 2 (coincidence negatives pair '
                        f'clips of a batch), got {self.batch_size}.')
@@ -409,11 +420,21 @@ class Demo:
         'AudioScopeV2.alignment_config = {}'
     ] if self.config.fast and self.config.alignment == 'audioscope_v1' else [])
 
+  def _audioscope_dataset_fn(self):
+    """NOn batches, or semi-supervised ones when labelled_weight > 0."""
+    common = dict(file_pattern=self._data_pattern('train'),
+                  background_labels=None, seed=self.config.seed,
+                  **self._clip_kwargs())
+    weight = self.config.labelled_weight
+    if weight == 0:
+      return functools.partial(pipeline.non_dataset, primary_labels=None,
+                               **common)
+    return functools.partial(
+        pipeline.semi_supervised_dataset,
+        weights=(1.0 - weight, weight / 2, weight / 2), **common)
+
   def train_audioscope(self) -> Dict[str, Any]:
-    dataset_fn = functools.partial(
-        pipeline.non_dataset, file_pattern=self._data_pattern('train'),
-        primary_labels=None, background_labels=None, seed=self.config.seed,
-        **self._clip_kwargs())
+    dataset_fn = self._audioscope_dataset_fn()
     return self._train('audioscope', self._audioscope_gin(), dataset_fn,
                        self.config.audioscope_steps,
                        self._audioscope_params())
@@ -539,7 +560,7 @@ class Demo:
         ('separator', self.train_separator, config.separator_steps),
         ('coincidence', self.train_coincidence, config.coincidence_steps),
         ('audioscope', self.train_audioscope,
-         [config.audioscope_steps, config.alignment]),
+         [config.audioscope_steps, config.alignment, config.labelled_weight]),
         ('evaluation', self.evaluate, None),
         ('export', self.export, None),
         ('demo_video', self.make_demo_video, None),

@@ -57,6 +57,11 @@ def define_budget_flags(
           'coincidence_steps', None, 'Coincidence pre-training steps.'),
       'audioscope_steps': flags.DEFINE_integer(
           'audioscope_steps', None, audioscope_steps_help),
+      'labelled_weight': flags.DEFINE_float(
+          'labelled_weight', None,
+          'Share of AudioScopeV2 training examples with a labelled '
+          '(on-screen-only or off-screen-only) primary; 0: purely '
+          'unsupervised NOn batches as in the ECCV paper.'),
       'batch_size': flags.DEFINE_integer(
           'batch_size', None, 'Batch size of every training stage.'),
       'consistency': flags.DEFINE_enum(
