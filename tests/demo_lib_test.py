@@ -25,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from audioscope import demo_lib
+from audioscope.data import pipeline
 from audioscope.data import video_io
 from audioscope.evaluation import evaluate_lib
 from audioscope.inference import export_lib
@@ -48,6 +49,21 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
       self.assertLen(container.streams.audio, 1)
       frames = sum(1 for _ in container.decode(video=0))
     self.assertGreater(frames, 0)
+
+  @parameterized.parameters(0.0, 0.5, 1.0)
+  def test_audioscope_batches_follow_labelled_weight(self, weight):
+    demo = demo_lib.Demo(self.create_tempdir().full_path,
+                         demo_lib.fast_config(labelled_weight=weight))
+    dataset_fn = demo._audioscope_dataset_fn()
+    if weight == 0.0:
+      self.assertIs(dataset_fn.func, pipeline.non_dataset)
+    else:
+      self.assertIs(dataset_fn.func, pipeline.semi_supervised_dataset)
+      self.assertAllClose(dataset_fn.keywords['weights'],
+                          (1.0 - weight, weight / 2, weight / 2))
+    self.assertIsNone(dataset_fn.keywords['background_labels'])
+    with self.assertRaisesRegex(ValueError, 'labelled_weight must be in'):
+      demo_lib.fast_config(labelled_weight=1.5).validate()
 
   def test_fast_demo_writes_every_artefact_and_resumes(self):
     output_dir = self.create_tempdir().full_path
