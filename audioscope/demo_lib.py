@@ -136,10 +136,10 @@ class DemoConfig:
   num_train: int = 384
   num_validation: int = 64
   num_test: int = 64
-  separator_steps: int = 600
+  separator_steps: int = 1500
   coincidence_steps: int = 800
-  audioscope_steps: int = 400
-  labelled_weight: float = 0.0
+  audioscope_steps: int = 600
+  labelled_weight: float = 0.5
   batch_size: int = 8
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
