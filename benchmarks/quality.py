@@ -13,7 +13,7 @@
 # limitations under the License.
 r"""Table-1-like quality benchmark of the five alignment modules.
 
-  python benchmarks/quality.py --output_dir=/tmp/quality        # ~40 min
+  python benchmarks/quality.py --output_dir=/tmp/quality        # ~50 min
   python benchmarks/quality.py --output_dir=/tmp/quality_fast --fast
   python benchmarks/quality.py --output_dir=/tmp/quality \
       --modules=joint_cma,separable_cma --audioscope_steps=600
@@ -51,14 +51,14 @@ retrained from scratch on the new checkpoints.
 
 Budgets: the demo's (`demo_lib.DemoConfig`), each overridable by a flag of
 the same name. At the time of writing: 384 / 64 / 64 train / validation /
-test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 300 separator,
-150 coincidence and 300 AudioScopeV2 steps per module, learning rate 1e-3.
-Expected time on 2 CPU cores, from the demo's measured stage times (data
-7.5 s, separator 236 s, coincidence 53 s, AudioScopeV2 ~300 s per 300 steps
-of `separable_sa`, evaluation ~21 s): about 5 minutes of shared stages and
-5.5 minutes per module, so about 32 minutes for the five modules; the joint
-modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
-T^2 + (M + G)^2, so allow about 40.
+test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 1500 separator,
+800 coincidence and 600 AudioScopeV2 steps per module, half of the
+AudioScopeV2 examples with a labelled primary (`--labelled_weight=0.5`;
+0 gives the paper's NOn-only batches), learning rate 1e-3. Expected time on
+2 quiet CPU cores: about 12 minutes of shared stages (separator about 8.5,
+coincidence about 3.5) and 6 to 8 minutes per module (the joint modules'
+attention grows as T^2 (M + G)^2 or T^2 M G instead of T^2 + (M + G)^2), so
+about 50 minutes for the five modules.
 --fast uses the demo's smoke budgets (tiny shapes of `gin/demo/fast.gin`,
 16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2; graph building
 dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2
