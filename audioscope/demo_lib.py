@@ -38,11 +38,12 @@ built-in synthetic audio-visual scenes, small enough for 2 CPU cores in about
    `separation/on_screen.wav`, `off_screen.wav`, `on_screen.mp4`.
 
 Default budgets (flags of `audioscope_demo`): 384 / 64 / 64 train /
-validation / test clips, batch 8, 600 separator steps, 800 coincidence steps
-and 400 AudioScopeV2 steps. Measured on 2 CPU cores shared with other jobs
-(load average about 5): data 26 s, separator 414 s, coincidence 366 s,
-AudioScopeV2 400 s, evaluation 24 s, export 45 s, separation 20 s: 21.6
-minutes in all.
+validation / test clips, batch 8, 1500 separator steps, 800 coincidence
+steps and 600 AudioScopeV2 steps, half of whose examples have a labelled
+primary (`labelled_weight`; 0 is the paper's NOn-only training). Measured on
+2 CPU cores (load average 2-4, a second training job beside it for the last
+10 minutes): data 5 s, separator 432 s, coincidence 155 s, AudioScopeV2
+534 s, evaluation 21 s, export 40 s, separation 15 s: 20.2 minutes in all.
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage
