@@ -294,7 +294,8 @@ class Demo:
     """
     done_path = os.path.join(self.dirs[stage], DONE_FILE)
     number = STAGES.index(stage) + 1
-    record = json_io.read_json(done_path) if tf.io.gfile.exists(done_path) else None
+    record = (json_io.read_json(done_path)
+              if tf.io.gfile.exists(done_path) else None)
     if record is not None and record.get('key') == key and not self._ran:
       banner(f'Stage {number}/{len(STAGES)}: {stage} (done, skipped)')
       self.summary['stages'][stage] = dict(
