@@ -31,7 +31,7 @@ import tensorflow as tf
 
 
 def to_json_value(value: Any) -> Any:
-  """`json.dump` default: NumPy scalars/arrays to Python, NaN to None, else str."""
+  """`json.dump` default: NumPy values to Python, NaN to None, else str."""
   if isinstance(value, (np.floating, np.integer, np.bool_)):
     value = value.item()
   elif isinstance(value, np.ndarray):

@@ -411,7 +411,8 @@ def run_benchmark(output_dir: str,
       },
   }
   json_io.write_json(os.path.join(output_dir, JSON_FILE), report)
-  json_io.write_text(os.path.join(output_dir, MARKDOWN_FILE), markdown_report(report))
+  json_io.write_text(os.path.join(output_dir, MARKDOWN_FILE),
+                     markdown_report(report))
   logging.info('Wrote %s and %s.', os.path.join(output_dir, JSON_FILE),
                os.path.join(output_dir, MARKDOWN_FILE))
   return report
