@@ -13,7 +13,7 @@
 # limitations under the License.
 r"""Table-1-like quality benchmark of the five alignment modules.
 
-  python benchmarks/quality.py --output_dir=/tmp/quality        # ~50 min
+  python benchmarks/quality.py --output_dir=/tmp/quality        # ~45 min
   python benchmarks/quality.py --output_dir=/tmp/quality_fast --fast
   python benchmarks/quality.py --output_dir=/tmp/quality \
       --modules=joint_cma,separable_cma --audioscope_steps=600
@@ -54,11 +54,12 @@ the same name. At the time of writing: 384 / 64 / 64 train / validation /
 test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 1500 separator,
 800 coincidence and 600 AudioScopeV2 steps per module, half of the
 AudioScopeV2 examples with a labelled primary (`--labelled_weight=0.5`;
-0 gives the paper's NOn-only batches), learning rate 1e-3. Expected time on
-2 quiet CPU cores: about 12 minutes of shared stages (separator about 8.5,
-coincidence about 3.5) and 6 to 8 minutes per module (the joint modules'
-attention grows as T^2 (M + G)^2 or T^2 M G instead of T^2 + (M + G)^2), so
-about 50 minutes for the five modules.
+0 gives the paper's NOn-only batches), learning rate 1e-3. Measured on 2 CPU
+cores (load average 2.4-4.2): shared stages 9.9 minutes (separator 7.2,
+coincidence 2.6) and 5.8 to 7.5 minutes per module with its evaluation,
+34 minutes for the five modules, so about 45 minutes from scratch (the
+joint modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
+T^2 + (M + G)^2, which matters at longer clips).
 --fast uses the demo's smoke budgets (tiny shapes of `gin/demo/fast.gin`,
 16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2; graph building
 dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2
@@ -154,8 +155,8 @@ def run_shared(shared_dir: str, config) -> Dict[str, Any]:
   if not all(summary['stages'][stage].get('skipped')
              for stage in demo_lib.SHARED_STAGES):
     json_io.write_json(os.path.join(shared_dir, SHARED_FILE),
-                {'load_average_at_start': load_at_start,
-                 'load_average_at_end': list(os.getloadavg())})
+                       {'load_average_at_start': load_at_start,
+                        'load_average_at_end': list(os.getloadavg())})
   return fingerprint
 
 
@@ -391,8 +392,8 @@ def run_benchmark(output_dir: str,
   budget.update(
       shared_seconds={stage: value['seconds']
                       for stage, value in fingerprint.items()},
-      shared_load_average=(json_io.read_json(shared_record) if os.path.exists(
-          shared_record) else {}),
+      shared_load_average=(json_io.read_json(shared_record)
+                           if os.path.exists(shared_record) else {}),
       module_seconds={m: results[m]['seconds'] for m in modules},
       minutes_this_run=(time.monotonic() - start) / 60)
   report = {
