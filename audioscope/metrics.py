@@ -265,6 +265,63 @@ def power_weighted_auc(labels, probabilities, sources):
           sample_weight=weights[weighted]))
 
 
+def within_example_auc(labels, scores, sources):
+  """Power-weighted AUC of the on-screen classifier within each example.
+
+  The share of (on-screen, off-screen) source pairs of the same example that
+  the scores rank the right way (ties count half), each pair weighted by the
+  product of the two sources' normalised powers (as in `power_weighted_auc`)
+  and pooled over the examples. Unlike the AUC over every source of a set,
+  it ignores how examples compare with one another: a classifier that only
+  tells clips with a sounding object in view from clips without one (the
+  same score for every source of a clip) gets 0.5 here, whatever its AUC.
+  Such a classifier's on-screen estimate of a MoM is p * x, whose SNR on a
+  0 dB MoM is at most that of x/2 (3 dB, at p = 1/2): this is the number to
+  watch when the calibrated SNR sits at the x/2 baseline. For one example it
+  equals
+  `power_weighted_auc` on that example. Not a metric of the papers.
+
+  Args:
+    labels: `[N, M]` binary on-screen labels (1 = on-screen).
+    scores: `[N, M]` probabilities or logits.
+    sources: `[N, M, time]` separated sources.
+
+  Returns:
+    Python float in [0, 1].
+
+  Raises:
+    ValueError: on mismatched shapes, NaN/Inf, non-binary labels, or when no
+      example has both an on-screen and an off-screen source with power.
+  """
+  labels = np.asarray(labels)
+  scores = np.asarray(scores, dtype=np.float64)
+  sources = np.asarray(sources, dtype=np.float64)
+  if (labels.ndim != 2 or scores.shape != labels.shape or sources.ndim != 3
+      or sources.shape[:2] != labels.shape):
+    raise ValueError(
+        f'within_example_auc needs labels and scores [N, M] and sources '
+        f'[N, M, time], got {labels.shape}, {scores.shape}, {sources.shape}.')
+  if not (np.all(np.isfinite(scores)) and np.all(np.isfinite(sources))):
+    raise ValueError('scores and sources must be finite (no NaN/Inf).')
+  if not np.all(np.isin(labels, (0, 1))):
+    raise ValueError('labels must be binary (0 = off-screen, 1 = on-screen).')
+  power = np.sum(np.square(sources), axis=-1)
+  total = np.sum(power, axis=-1, keepdims=True)
+  weights = np.divide(power, total, out=np.zeros_like(power), where=total > 0)
+  positive = weights * (labels == 1)
+  negative = weights * (labels == 0)
+  # pair_weights[n, a, b]: on-screen source a against off-screen source b.
+  pair_weights = positive[:, :, np.newaxis] * negative[:, np.newaxis, :]
+  difference = scores[:, :, np.newaxis] - scores[:, np.newaxis, :]
+  correct = (difference > 0) + 0.5 * (difference == 0)
+  total_weight = np.sum(pair_weights)
+  if total_weight <= 0:
+    raise ValueError(
+        'within_example_auc needs an example with both an on-screen and an '
+        'off-screen source with power (e.g. on-screen MoMs); got none.')
+  return float(np.sum(pair_weights * correct) / total_weight)
+
+
 def mixit_oracle_si_snr(on_screen_reference, off_screen_reference, sources):
   """MixIT* oracle on-screen SI-SNR (arXiv sec. 4.3).
 

@@ -97,6 +97,7 @@ PROBES = (('true_video', 'True'), ('blank_video', 'Blank'),
 # Columns of the results tables: (key of an evaluate_lib row, title).
 COLUMNS = (('median_snr_db', 'SNR (dB)'), ('median_si_snr_db', 'SI-SNR (dB)'),
            ('median_osr_db', 'OSR (dB)'), ('auc', 'AUC'),
+           ('within_auc', 'AUC within MoM'),
            ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'))
 BASELINE_LABELS = {'x': 'No processing (x_on = x, 0 dB OSR)',
                    'x/2': 'No processing (x_on = x/2, 6 dB OSR)'}

@@ -157,6 +157,44 @@ class ClassifierMetricsTest(parameterized.TestCase, tf.test.TestCase):
         metrics.power_weighted_auc(labels, probabilities, sources), expected,
         places=10)
 
+  @parameterized.parameters(0, 1, 2)
+  def test_within_example_auc_of_one_example_is_its_auc(self, seed):
+    rng = np.random.default_rng(seed)
+    labels = np.array([[1, 0, 1, 0, 0]])
+    scores = rng.normal(size=(1, 5))
+    sources = rng.normal(size=(1, 5, 40)) * rng.uniform(0.1, 2, (1, 5, 1))
+    self.assertAllClose(
+        metrics.within_example_auc(labels, scores, sources),
+        metrics.power_weighted_auc(labels, scores, sources))
+
+  def test_within_example_auc_pools_pairs_and_ignores_clip_offsets(self):
+    labels = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 0]])
+    sources = np.ones((3, 3, 8))
+    sources[1, 0] *= 2.0  # Power 4 of total 6 in example 1.
+    # Example 0 ranks both its pairs wrongly and example 1 both rightly, with
+    # a large offset between the examples; example 2 has no pair.
+    scores = np.array([[0.1, 0.9, 0.5], [10.2, 10.5, 10.1], [5.0, 6.0, 7.0]])
+    w0 = 2 * (1 / 3) * (1 / 3)  # Two pairs, both wrong.
+    w1 = (4 / 6) * (1 / 6) + (1 / 6) * (1 / 6)  # Two pairs, both right.
+    expected = w1 / (w0 + w1)
+    self.assertAllClose(metrics.within_example_auc(labels, scores, sources),
+                        expected)
+    # Presence only: one score per clip gives 0.5 however clips differ.
+    self.assertAllClose(metrics.within_example_auc(
+        labels, np.array([[3.0] * 3, [-1.0] * 3, [0.0] * 3]), sources), 0.5)
+
+  def test_within_example_auc_errors(self):
+    sources = np.ones((2, 2, 4))
+    with self.assertRaisesRegex(ValueError, 'both an on-screen and an'):
+      metrics.within_example_auc(np.array([[1, 1], [0, 0]]), np.ones((2, 2)),
+                                 sources)
+    with self.assertRaisesRegex(ValueError, 'binary'):
+      metrics.within_example_auc(np.full((2, 2), 0.5), np.ones((2, 2)),
+                                 sources)
+    with self.assertRaisesRegex(ValueError, 'finite'):
+      metrics.within_example_auc(np.array([[1, 0], [1, 0]]),
+                                 np.array([[np.nan, 0], [1, 0]]), sources)
+
   def test_power_weighted_auc_errors(self):
     sources = np.ones((2, 2, 8))
     with self.assertRaisesRegex(ValueError, 'both on-screen'):

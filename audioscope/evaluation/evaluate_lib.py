@@ -50,6 +50,11 @@ Conventions (documented choices):
   source of an on-screen-only clip is labelled 1. The AUC is computed on the
   raw logits (monotonic in the probabilities, so the same AUC, without the
   ties a saturated sigmoid would create); it does not depend on theta.
+* "AUC within MoM" (`metrics.within_example_auc`, not in the papers) uses
+  the same labels and logits but only compares sources of the same
+  on-screen MoM. A classifier that only detects whether a clip shows a
+  sounding object scores 0.5 there however high its AUC; its estimate of a
+  MoM is p * x, which on 0 dB MoMs cannot beat x/2 in SNR.
 * MixIT* (arXiv 4.3) is the SI-SNR of the sum of the sources MixIT assigns
   to x_on, on the on-screen MoMs; it is not reported for single mixtures.
 * The off-screen reference of an example is x - x_on.
@@ -106,6 +111,7 @@ ROWS = (ROW_NO_PROCESSING, ROW_NO_PROCESSING_HALF, ROW_UNCALIBRATED,
 # Columns: (summary key, Markdown header).
 COLUMNS = (('median_snr_db', 'SNR (dB)'), ('median_si_snr_db', 'SI-SNR (dB)'),
            ('median_osr_db', 'OSR (dB)'), ('auc', 'AUC'),
+           ('within_auc', 'AUC within MoM'),
            ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'))
 SINGLE_MIXTURE_COLUMNS = (('median_snr_db', 'On: SNR (dB)'),
                           ('median_si_snr_db', 'On: SI-SNR (dB)'),
@@ -539,7 +545,10 @@ def evaluate_predictions(on_screen: Optional[Predictions],
     (summary, rows). summary: theta; median_snr_db, median_si_snr_db and
     median_mixit_oracle_si_snr_db over non-silent on-screen examples;
     median_osr_db over non-silent off-screen examples; auc (power-weighted
-    AUC-ROC over the sources of both sets); num_on_screen, num_off_screen,
+    AUC-ROC over the sources of both sets); within_auc
+    (`metrics.within_example_auc` over the on-screen examples: does the
+    classifier rank a MoM's on-screen sources above its off-screen ones;
+    None for single mixtures); num_on_screen, num_off_screen,
     num_on_screen_silent, num_off_screen_silent. A metric that cannot be
     computed (no such examples, or one class only for the AUC) is None.
     rows: one dict per example (clip_id, set, label, theta, snr_db,
@@ -560,7 +569,7 @@ def evaluate_predictions(on_screen: Optional[Predictions],
                      'numbers of sources; evaluate one model at a time.')
   theta = float(theta)
   summary = dict(theta=theta, median_snr_db=None, median_si_snr_db=None,
-                 median_osr_db=None, auc=None,
+                 median_osr_db=None, auc=None, within_auc=None,
                  median_mixit_oracle_si_snr_db=None, num_on_screen=0,
                  num_off_screen=0, num_on_screen_silent=0,
                  num_off_screen_silent=0)
@@ -592,6 +601,12 @@ def evaluate_predictions(on_screen: Optional[Predictions],
                probabilities=probabilities[i].tolist()))
     auc_parts.append((result['assignments'], on_screen.logits,
                       on_screen.sources))
+    if not single_mixture:
+      try:
+        summary['within_auc'] = metrics.within_example_auc(
+            result['assignments'], on_screen.logits, on_screen.sources)
+      except ValueError as e:
+        logging.info('No AUC within MoMs: %s', e)
     if not np.any(active):
       logging.warning('All %d on-screen references are silent; no SNR.',
                       on_screen.num_examples)
@@ -646,7 +661,7 @@ def baselines(on_screen: Optional[Predictions],
   results = {}
   for name, gain in ((ROW_NO_PROCESSING, 1.0), (ROW_NO_PROCESSING_HALF, 0.5)):
     summary = dict(theta=None, median_snr_db=None, median_si_snr_db=None,
-                   median_osr_db=None, auc=None,
+                   median_osr_db=None, auc=None, within_auc=None,
                    median_mixit_oracle_si_snr_db=None)
     if on_screen is not None and on_screen.num_examples:
       references = on_screen.on_screen_references.astype(np.float64)
@@ -715,7 +730,9 @@ def markdown_report(summary: Mapping[str, Any]) -> str:
       f'{counts["num_off_screen"]} off-screen examples '
       f'({counts["num_off_screen_silent"]} silent skipped). Medians over '
       'examples; SNR, SI-SNR and MixIT* on the on-screen set, OSR on the '
-      'off-screen set, power-weighted AUC-ROC over both.', '',
+      'off-screen set, power-weighted AUC-ROC over both; AUC within MoM '
+      'compares only sources of the same on-screen MoM (0.5: the classifier '
+      'does not tell them apart).', '',
       markdown_table(summary['results'])
   ]
   cal = summary.get('calibration')

@@ -40,7 +40,8 @@ _AUDIOSCOPE_STEPS = 2
 # quality.md column titles -> keys of a row in quality.json.
 _COLUMNS = {'theta': 'theta', 'SNR (dB)': 'median_snr_db',
             'SI-SNR (dB)': 'median_si_snr_db', 'OSR (dB)': 'median_osr_db',
-            'AUC': 'auc', 'MixIT* (dB)': 'median_mixit_oracle_si_snr_db'}
+            'AUC': 'auc', 'AUC within MoM': 'within_auc',
+            'MixIT* (dB)': 'median_mixit_oracle_si_snr_db'}
 _PROBES = {'True': 'true_video', 'Blank': 'blank_video',
            'Replaced': 'replaced_video'}
 

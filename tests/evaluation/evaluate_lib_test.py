@@ -14,6 +14,7 @@
 """Tests for audioscope.evaluation.evaluate_lib."""
 
 import csv
+import dataclasses
 import glob
 import json
 import os
@@ -206,6 +207,7 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertGreater(summary['median_osr_db'], 60.0)
     self.assertGreater(summary['median_si_snr_db'], 60.0)
     self.assertEqual(summary['auc'], 1.0)
+    self.assertEqual(summary['within_auc'], 1.0)
     self.assertAllClose(
         summary['median_mixit_oracle_si_snr_db'],
         np.median(metrics.mixit_oracle_si_snr(x_on[:4], x_off[:4],
@@ -231,6 +233,31 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(summary['median_snr_db'],
                         np.median(_np_snr(x_on, x)), atol=1e-4)
     self.assertEqual(summary['auc'], 1.0)  # AUC does not depend on theta.
+
+  def test_presence_only_logits_are_at_chance_within_moms(self):
+    """One logit per clip: an AUC above 0.5, but 0.5 within the MoMs."""
+    on_screen = dataclasses.replace(
+        self.on_screen, logits=np.full_like(self.on_screen.logits, 3.0))
+    off_screen = dataclasses.replace(
+        self.off_screen, logits=np.full_like(self.off_screen.logits, -3.0))
+    summary, _ = evaluate_lib.evaluate_predictions(on_screen, off_screen)
+    labels = np.concatenate([evaluate_lib.mixit_assignments(on_screen),
+                             np.zeros_like(off_screen.logits)])
+    self.assertAllClose(summary['auc'], metrics.power_weighted_auc(
+        labels, np.concatenate([on_screen.logits, off_screen.logits]),
+        np.concatenate([on_screen.sources, off_screen.sources])))
+    self.assertGreater(summary['auc'], 0.5)
+    self.assertEqual(summary['within_auc'], 0.5)
+    # The estimate is sigmoid(3) times the sum of the sources.
+    x_on = self.data['on_screen_audio'][:4].astype(np.float64)
+    estimate = _sigmoid(3.0) * on_screen.sources.astype(np.float64).sum(1)
+    self.assertAllClose(summary['median_snr_db'],
+                        np.median(_np_snr(x_on, estimate)), atol=1e-3)
+
+  def test_single_mixtures_have_no_within_auc(self):
+    summary, _ = evaluate_lib.evaluate_predictions(
+        self.on_screen, self.off_screen, single_mixture=True)
+    self.assertIsNone(summary['within_auc'])
 
   def test_baselines(self):
     results = evaluate_lib.baselines(self.on_screen, self.off_screen)
@@ -328,7 +355,7 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
             'Model, calibrated to 6 dB OSR on test',
     }
     keys = ('median_snr_db', 'median_si_snr_db', 'median_osr_db', 'auc',
-            'median_mixit_oracle_si_snr_db')
+            'within_auc', 'median_mixit_oracle_si_snr_db')
     for row, label in labels.items():
       cells = tables[label][0]
       values = written['results'][row]
