@@ -119,6 +119,9 @@ class DemoConfig:
       semi-supervised batches). Labelled primaries get the exact loss: all
       sources 0 for off-screen-only clips, the MixIT assignment to the
       primary for on-screen-only clips.
+    replaced_frames_fraction: share of every AudioScopeV2 training batch
+      given another example's frames and label 0
+      (`AudioVisualTask.replaced_frames_fraction`; 0 in the papers).
     batch_size: batch size of every training stage.
     alignment: the AudioScopeV2 alignment module (papers/audioscope_v2 row,
       16 FPS config with the demo's frame rate).
@@ -141,6 +144,7 @@ class DemoConfig:
   coincidence_steps: int = 800
   audioscope_steps: int = 600
   labelled_weight: float = 0.5
+  replaced_frames_fraction: float = 0.0
   batch_size: int = 8
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
@@ -160,6 +164,9 @@ class DemoConfig:
                  'num_workers'):
       if getattr(self, name) < 1:
         raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}.')
+    if not 0.0 <= self.replaced_frames_fraction < 1.0:
+      raise ValueError(f'replaced_frames_fraction must be in [0, 1), got '
+                       f'{self.replaced_frames_fraction}.')
     if not 0.0 <= self.labelled_weight <= 1.0:
       raise ValueError(f'labelled_weight must be in [0, 1], got '
                        f'{self.labelled_weight}.')
@@ -416,6 +423,8 @@ class Demo:
         f"separator_checkpoint = '{self.dirs['separator']}'",
         f"audio_trunk_checkpoint = '{os.path.join(trunks, 'audio_trunk')}'",
         f"video_trunk_checkpoint = '{os.path.join(trunks, 'video_trunk')}'",
+        'AudioVisualTask.replaced_frames_fraction = '
+        f'{self.config.replaced_frames_fraction!r}',
     ] + ([
         # fast.gin's one-block alignment_config names num_layers, which the
         # v1 attention (no blocks) does not take.
@@ -562,7 +571,8 @@ class Demo:
         ('separator', self.train_separator, config.separator_steps),
         ('coincidence', self.train_coincidence, config.coincidence_steps),
         ('audioscope', self.train_audioscope,
-         [config.audioscope_steps, config.alignment, config.labelled_weight]),
+         [config.audioscope_steps, config.alignment, config.labelled_weight,
+          config.replaced_frames_fraction]),
         ('evaluation', self.evaluate, None),
         ('export', self.export, None),
         ('demo_video', self.make_demo_video, None),

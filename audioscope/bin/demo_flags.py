@@ -62,6 +62,11 @@ def define_budget_flags(
           'Share of AudioScopeV2 training examples with a labelled '
           '(on-screen-only or off-screen-only) primary; 0: purely '
           'unsupervised NOn batches as in the ECCV paper.'),
+      'replaced_frames_fraction': flags.DEFINE_float(
+          'replaced_frames_fraction', None,
+          'Share of every AudioScopeV2 training batch given another '
+          "example's frames and label 0 (replaced-frame negatives); 0 as in "
+          'the papers.'),
       'batch_size': flags.DEFINE_integer(
           'batch_size', None, 'Batch size of every training stage.'),
       'consistency': flags.DEFINE_enum(

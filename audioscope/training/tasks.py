@@ -195,6 +195,8 @@ class SeparatorPretrainingTask(train_lib.Task):
 
     Args:
       snr_max_db: threshold of the negative thresholded SNR.
+      replaced_frames_fraction: share of each training batch turned into
+        replaced-frame negatives (`replace_frames`), in [0, 1).
       eval_dataset_fn: `() -> dataset` of validation MoMs (same layout); its
         MixIT remix SNR is reported as `mixit_snr` (for
         `train.selection_metrics = ('mixit_snr',)`).
@@ -202,6 +204,7 @@ class SeparatorPretrainingTask(train_lib.Task):
       summary_max_outputs: examples per audio summary.
     """
     self.snr_max_db = snr_max_db
+    self.replaced_frames_fraction = replaced_frames_fraction
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
     self.summary_max_outputs = summary_max_outputs
@@ -474,6 +477,52 @@ class CoincidencePretrainingTask(train_lib.Task):
 CLASSIFIER_LOSSES = ('active_combinations', 'exact')
 
 
+def replace_frames(frames, labels, fraction: float):
+  """Turns a share of a batch into replaced-frame negatives.
+
+  The first `k = round(fraction * batch)` examples get the frames of the
+  example before them in the batch (example 0 those of the last one) and
+  label 0 (off-screen-only): their audio no longer has an object in view, as
+  the "replaced video" probe of "Don't Listen to What You Can't See" (sec. 3).
+  Batches are shuffled, so which examples are replaced is random. A replaced
+  example whose background clip happens to be the donor's primary keeps a
+  matching sound; with hundreds of clips that is rare label noise.
+
+  Args:
+    frames: `[batch, frames, height, width, 3]`.
+    labels: `[batch]` int (-1 NOn, 1 on-screen-only, 0 off-screen-only).
+    fraction: share of the batch to replace, in [0, 1).
+
+  Returns:
+    (frames, labels) of the same shapes and dtypes.
+
+  Raises:
+    ValueError: if the fraction is outside [0, 1) or the batch is too small
+      for it to replace at least one example with another's frames.
+  """
+  if not 0.0 <= fraction < 1.0:
+    raise ValueError(f'replaced_frames_fraction must be in [0, 1), got '
+                     f'{fraction}.')
+  batch_size = frames.shape[0]
+  if fraction == 0.0:
+    return frames, labels
+  if batch_size is None:
+    raise ValueError('Replaced-frame negatives need a static batch size; '
+                     'batch the data with drop_remainder=True.')
+  count = int(round(fraction * batch_size))
+  if count < 1 or batch_size < 2:
+    raise ValueError(
+        f'replaced_frames_fraction={fraction} replaces no example of a '
+        f'per-replica batch of {batch_size}; raise the fraction or the batch '
+        f'size (at least 2 per replica).')
+  replaced = tf.range(batch_size) < count
+  donors = tf.roll(frames, shift=1, axis=0)
+  frames = tf.where(replaced[:, tf.newaxis, tf.newaxis, tf.newaxis,
+                             tf.newaxis], donors, frames)
+  labels = tf.where(replaced, tf.zeros_like(labels), labels)
+  return frames, labels
+
+
 @gin.configurable
 class AudioVisualTask(train_lib.Task):
   """AudioScopeV2 training (ECCV sec. 3.5).
@@ -495,6 +544,12 @@ class AudioVisualTask(train_lib.Task):
     background off-screen).
   total = mixit_weight * mixit + classifier_weight * classifier.
 
+  With `replaced_frames_fraction > 0` that share of every training batch
+  gets another example's frames and label 0 (`replace_frames`): negatives
+  that show sounding objects, but not these sounds, so that the classifier
+  must use audio-visual synchrony, not the presence of an object. This is
+  an addition to the papers (0 in the paper configs, the default).
+
   The embedding trunks are frozen by the model configuration
   (`AudioEmbedding.freeze = True`); the separator and the embeddings start
   from the pre-training jobs through `train.init_checkpoints`.
@@ -505,6 +560,7 @@ class AudioVisualTask(train_lib.Task):
                mixit_weight: float = 1.0,
                classifier_weight: float = 1.0,
                snr_max_db: float = 30.0,
+               replaced_frames_fraction: float = 0.0,
                eval_dataset_fn: Optional[Callable[[], Any]] = None,
                eval_num_batches: int = 16,
                summary_max_outputs: int = 2):
@@ -516,6 +572,8 @@ class AudioVisualTask(train_lib.Task):
       mixit_weight: weight of the MixIT loss in the total.
       classifier_weight: weight of the classifier loss in the total.
       snr_max_db: threshold of the negative thresholded SNR.
+      replaced_frames_fraction: share of each training batch turned into
+        replaced-frame negatives (`replace_frames`), in [0, 1).
       eval_dataset_fn: `() -> dataset` of validation MoMs
         (`mom_eval_dataset`: labels 1 with `on_screen_audio`, labels 0; or
         `semi_supervised_dataset` with weights (0, 1, 1), whose on-screen
@@ -526,8 +584,12 @@ class AudioVisualTask(train_lib.Task):
       summary_max_outputs: examples per audio summary.
 
     Raises:
-      ValueError: on an unknown classifier loss or negative weights.
+      ValueError: on an unknown classifier loss, negative weights or a
+        fraction outside [0, 1).
     """
+    if not 0.0 <= replaced_frames_fraction < 1.0:
+      raise ValueError(f'replaced_frames_fraction must be in [0, 1), got '
+                       f'{replaced_frames_fraction}.')
     if classifier_loss not in CLASSIFIER_LOSSES:
       raise ValueError(f'classifier_loss must be one of {CLASSIFIER_LOSSES}, '
                        f'got {classifier_loss!r}.')
@@ -538,6 +600,7 @@ class AudioVisualTask(train_lib.Task):
     self.mixit_weight = mixit_weight
     self.classifier_weight = classifier_weight
     self.snr_max_db = snr_max_db
+    self.replaced_frames_fraction = replaced_frames_fraction
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
     self.summary_max_outputs = summary_max_outputs
@@ -566,14 +629,18 @@ class AudioVisualTask(train_lib.Task):
   def compute_losses(self, model, batch, training):
     _check_keys(batch, ('audio', 'frames', 'reference_mixtures'),
                 'AudioVisualTask')
-    outputs = model({'audio': batch['audio'], 'frames': batch['frames']},
+    frames = batch['frames']
+    labels = batch.get('labels')
+    if labels is None:
+      labels = tf.fill(tf.shape(batch['audio'])[:1], -1)
+    if training and self.replaced_frames_fraction > 0:
+      frames, labels = replace_frames(frames, labels,
+                                      self.replaced_frames_fraction)
+    outputs = model({'audio': batch['audio'], 'frames': frames},
                     training=training)
     sources = tf.cast(outputs['sources'], tf.float32)
     mixit_loss, mixing = losses.mixit(batch['reference_mixtures'], sources,
                                       loss_fn=_snr_loss_fn(self.snr_max_db))
-    labels = batch.get('labels')
-    if labels is None:
-      labels = tf.fill(tf.shape(mixit_loss), -1)
     targets, exact = self.targets(tf.stop_gradient(mixing), labels)
     logits = tf.cast(outputs['logits'], tf.float32)
     exact_loss = losses.exact_classifier_loss(targets, logits)

@@ -48,6 +48,77 @@ class TasksTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllEqual(targets, expected)
     self.assertAllEqual(exact, [False, True, True])
 
+  @parameterized.parameters((4, 0.25, 1), (4, 0.5, 2), (8, 0.25, 2),
+                            (3, 0.9, 3))
+  def test_replace_frames(self, batch_size, fraction, count):
+    frames = np.random.default_rng(0).random(
+        [batch_size, 2, 3, 3, 3]).astype(np.float32)
+    labels = np.array([-1, 1, 0, -1, 1, 0, -1, 1][:batch_size], np.int32)
+    new_frames, new_labels = tasks.replace_frames(
+        tf.constant(frames), tf.constant(labels), fraction)
+    for i in range(batch_size):
+      donor = (i - 1) % batch_size if i < count else i
+      self.assertAllEqual(new_frames[i], frames[donor])
+      self.assertEqual(int(new_labels[i]), 0 if i < count else labels[i])
+
+  def test_replace_frames_zero_fraction_is_identity(self):
+    frames = tf.random.uniform([2, 2, 3, 3, 3])
+    labels = tf.constant([1, -1])
+    new_frames, new_labels = tasks.replace_frames(frames, labels, 0.0)
+    self.assertAllEqual(new_frames, frames)
+    self.assertAllEqual(new_labels, labels)
+
+  @parameterized.parameters((4, 1.0, r'in \[0, 1\)'), (4, -0.1, r'in \[0, 1\)'),
+                            (4, 0.1, 'replaces no example'),
+                            (1, 0.6, 'replaces no example'))
+  def test_replace_frames_rejects(self, batch_size, fraction, message):
+    with self.assertRaisesRegex(ValueError, message):
+      tasks.replace_frames(tf.zeros([batch_size, 2, 3, 3, 3]),
+                           tf.zeros([batch_size], tf.int32), fraction)
+
+  def test_replaced_frames_negatives_in_the_classifier_loss(self):
+    """The model sees the donor's frames; the loss targets all 0 for them."""
+
+    class FrameMeanModel(tf.keras.Model):
+      """Sources: the mixture split in 4; logit m: (m + 1) * mean frame."""
+
+      def call(self, inputs, training=None):
+        audio = inputs['audio']
+        means = tf.reduce_mean(inputs['frames'], axis=[1, 2, 3, 4])
+        return {'sources': tf.tile(audio[:, tf.newaxis] / 4, [1, 4, 1]),
+                'logits': means[:, tf.newaxis] * tf.range(1.0, 5.0)}
+
+    rng = np.random.default_rng(1)
+    primary = rng.normal(size=[4, 64]).astype(np.float32)
+    background = rng.normal(size=[4, 64]).astype(np.float32)
+    frames = np.arange(1, 5, dtype=np.float32)[:, None, None, None, None] * (
+        np.ones([4, 2, 3, 3, 3], np.float32)) / 4
+    batch = {'audio': primary + background, 'frames': frames,
+             'reference_mixtures': np.stack([primary, background], 1),
+             'labels': np.array([1, 1, 0, 0], np.int32)}
+    task = tasks.AudioVisualTask(classifier_loss='exact',
+                                 replaced_frames_fraction=0.5)
+    model = FrameMeanModel()
+    trained = task.compute_losses(model, batch, training=True)['classifier']
+    evaluated = task.compute_losses(model, batch, training=False)['classifier']
+
+    def bce_of_zero_targets(mean_frame):
+      logits = mean_frame * np.arange(1.0, 5.0)
+      return np.sum(np.log1p(np.exp(logits)))
+
+    # Examples 0 and 1 (on-screen-only) now show the frames of 3 and 0 and
+    # are negatives; examples 2 and 3 were negatives already.
+    for i, donor in enumerate([3, 0, 2, 3]):
+      self.assertAllClose(trained[i], bce_of_zero_targets(frames[donor].mean()),
+                          rtol=1e-5)
+    # Evaluation batches are not touched: example 0 keeps its own frames.
+    self.assertNotAllClose(evaluated[0], trained[0])
+    self.assertAllClose(evaluated[2:], trained[2:], rtol=1e-5)
+
+  def test_bad_replaced_frames_fraction(self):
+    with self.assertRaisesRegex(ValueError, 'replaced_frames_fraction'):
+      tasks.AudioVisualTask(replaced_frames_fraction=1.0)
+
   def test_bad_classifier_loss(self):
     with self.assertRaisesRegex(ValueError, 'active_combinations'):
       tasks.AudioVisualTask(classifier_loss='focal')
