@@ -195,8 +195,6 @@ class SeparatorPretrainingTask(train_lib.Task):
 
     Args:
       snr_max_db: threshold of the negative thresholded SNR.
-      replaced_frames_fraction: share of each training batch turned into
-        replaced-frame negatives (`replace_frames`), in [0, 1).
       eval_dataset_fn: `() -> dataset` of validation MoMs (same layout); its
         MixIT remix SNR is reported as `mixit_snr` (for
         `train.selection_metrics = ('mixit_snr',)`).
@@ -204,7 +202,6 @@ class SeparatorPretrainingTask(train_lib.Task):
       summary_max_outputs: examples per audio summary.
     """
     self.snr_max_db = snr_max_db
-    self.replaced_frames_fraction = replaced_frames_fraction
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
     self.summary_max_outputs = summary_max_outputs
