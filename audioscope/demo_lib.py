@@ -25,8 +25,8 @@ built-in synthetic audio-visual scenes, small enough for 2 CPU cores in about
 3. `coincidence/`: audio-visual coincidence pre-training of the audio and
    video MobileNet trunks (`CoincidencePretrainingTask`);
 4. `audioscope/`: AudioScopeV2 (`separable_sa` by default) trained on NOn
-   examples from both pre-trained checkpoints, embeddings frozen
-   (`AudioVisualTask`);
+   and labelled examples from both pre-trained checkpoints, the embedding
+   trunks fine-tuned (frozen in the paper configs; `AudioVisualTask`);
 5. `evaluation/`: the model calibrated to a 6 dB median OSR on the
    validation off-screen MoMs, evaluated on the test MoMs (filtered style)
    next to the no-processing baselines, plus the negative probes
