@@ -29,6 +29,7 @@ from audioscope.data import pipeline
 from audioscope.data import video_io
 from audioscope.evaluation import evaluate_lib
 from audioscope.inference import export_lib
+from audioscope.training import tasks
 
 
 class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
@@ -64,6 +65,19 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertIsNone(dataset_fn.keywords['background_labels'])
     with self.assertRaisesRegex(ValueError, 'labelled_weight must be in'):
       demo_lib.fast_config(labelled_weight=1.5).validate()
+
+  @parameterized.parameters(0.0, 0.25)
+  def test_replaced_frames_fraction_reaches_the_task(self, fraction):
+    demo = demo_lib.Demo(
+        self.create_tempdir().full_path,
+        demo_lib.fast_config(replaced_frames_fraction=fraction))
+    demo._parse_gin(demo._audioscope_gin(), demo._audioscope_params())
+    task = tasks.AudioVisualTask()
+    gin.clear_config()
+    self.assertEqual(task.replaced_frames_fraction, fraction)
+    with self.assertRaisesRegex(ValueError,
+                                'replaced_frames_fraction must be in'):
+      demo_lib.fast_config(replaced_frames_fraction=1.0).validate()
 
   def test_fast_demo_writes_every_artefact_and_resumes(self):
     output_dir = self.create_tempdir().full_path
