@@ -41,9 +41,8 @@ Default budgets (flags of `audioscope_demo`): 384 / 64 / 64 train /
 validation / test clips, batch 8, 1500 separator steps, 800 coincidence
 steps and 600 AudioScopeV2 steps, half of whose examples have a labelled
 primary (`labelled_weight`; 0 is the paper's NOn-only training). Measured on
-2 CPU cores (load average 2-4, a second training job beside it for the last
-10 minutes): data 5 s, separator 432 s, coincidence 155 s, AudioScopeV2
-534 s, evaluation 21 s, export 40 s, separation 15 s: 20.2 minutes in all.
+2 quiet CPU cores: data 7 s, separator 453 s, coincidence 157 s, AudioScopeV2
+340 s, evaluation 14 s, export 29 s, separation 12 s: 16.9 minutes in all.
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage

@@ -54,10 +54,11 @@ the same name. At the time of writing: 384 / 64 / 64 train / validation /
 test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 1500 separator,
 800 coincidence and 600 AudioScopeV2 steps per module, half of the
 AudioScopeV2 examples with a labelled primary (`--labelled_weight=0.5`;
-0 gives the paper's NOn-only batches), learning rate 1e-3. Measured on 2 CPU
-cores (load average 2.4-4.2): shared stages 9.9 minutes (separator 7.2,
-coincidence 2.6) and 5.8 to 7.5 minutes per module with its evaluation,
-34 minutes for the five modules, so about 45 minutes from scratch (the
+0 gives the paper's NOn-only batches), learning rate 1e-3, embedding trunks
+fine-tuned (`gin/demo/synthetic_demo.gin`). Measured on 2 CPU cores (load
+average 1.1-2.3): shared stages 10.3 minutes (separator 7.5, coincidence
+2.6) and 5.6 to 6.4 minutes per module with its evaluation, 31 minutes for
+the five modules, so about 41 minutes from scratch (the
 joint modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
 T^2 + (M + G)^2, which matters at longer clips).
 --fast uses the demo's smoke budgets (tiny shapes of `gin/demo/fast.gin`,
