@@ -205,6 +205,46 @@ def osr(mixture, on_screen_estimate):
   return _finish(tf.where(active, value, tf.zeros_like(value)), return_numpy)
 
 
+def _source_weights(labels, scores, sources, metric: str):
+  """Checked AUC inputs and each source's share of its example's power.
+
+  Args:
+    labels: `[N, M]` binary on-screen labels.
+    scores: `[N, M]` probabilities or logits.
+    sources: `[N, M, time]` separated sources.
+    metric: the caller's name, for the error messages.
+
+  Returns:
+    (labels, scores float64, weights `[N, M]` float64: ||s_m||^2 over the
+    example's total, 0 for an all-silent example).
+
+  Raises:
+    ValueError: on mismatched shapes, no examples, NaN/Inf or non-binary
+      labels.
+  """
+  labels = np.asarray(labels)
+  scores = np.asarray(scores, dtype=np.float64)
+  sources = np.asarray(sources, dtype=np.float64)
+  if labels.ndim != 2 or scores.shape != labels.shape:
+    raise ValueError(
+        f'{metric}: labels and probabilities must both have shape [N, M], '
+        f'got {labels.shape} and {scores.shape}.')
+  if sources.ndim != 3 or sources.shape[:2] != labels.shape:
+    raise ValueError(
+        f'{metric}: sources must have shape [N, M, time] matching labels '
+        f'{labels.shape}, got {sources.shape}.')
+  if labels.size == 0:
+    raise ValueError(f'{metric} got no examples (N * M = 0).')
+  if not (np.all(np.isfinite(scores)) and np.all(np.isfinite(sources))):
+    raise ValueError('probabilities and sources must be finite (no NaN/Inf).')
+  if not np.all(np.isin(labels, (0, 1))):
+    raise ValueError('labels must be binary (0 = off-screen, 1 = on-screen).')
+  power = np.sum(np.square(sources), axis=-1)
+  total = np.sum(power, axis=-1, keepdims=True)
+  weights = np.divide(power, total, out=np.zeros_like(power), where=total > 0)
+  return labels, scores, weights
+
+
 def power_weighted_auc(labels, probabilities, sources):
   """Power-weighted AUC-ROC of the on-screen classifier (ECCV sec. 4.4).
 
@@ -226,26 +266,8 @@ def power_weighted_auc(labels, probabilities, sources):
     ValueError: on mismatched shapes, NaN/Inf, non-binary labels, no source
       power, or when only one class carries weight.
   """
-  labels = np.asarray(labels)
-  probabilities = np.asarray(probabilities, dtype=np.float64)
-  sources = np.asarray(sources, dtype=np.float64)
-  if labels.ndim != 2 or probabilities.shape != labels.shape:
-    raise ValueError(
-        f'labels and probabilities must both have shape [N, M], got '
-        f'{labels.shape} and {probabilities.shape}.')
-  if sources.ndim != 3 or sources.shape[:2] != labels.shape:
-    raise ValueError(
-        f'sources must have shape [N, M, time] matching labels {labels.shape},'
-        f' got {sources.shape}.')
-  if labels.size == 0:
-    raise ValueError('power_weighted_auc got no examples (N * M = 0).')
-  if not (np.all(np.isfinite(probabilities)) and np.all(np.isfinite(sources))):
-    raise ValueError('probabilities and sources must be finite (no NaN/Inf).')
-  if not np.all(np.isin(labels, (0, 1))):
-    raise ValueError('labels must be binary (0 = off-screen, 1 = on-screen).')
-  power = np.sum(np.square(sources), axis=-1)
-  total = np.sum(power, axis=-1, keepdims=True)
-  weights = np.divide(power, total, out=np.zeros_like(power), where=total > 0)
+  labels, probabilities, weights = _source_weights(
+      labels, probabilities, sources, 'power_weighted_auc')
   labels = labels.reshape(-1).astype(np.int64)
   weights = weights.reshape(-1)
   probabilities = probabilities.reshape(-1)
@@ -293,21 +315,8 @@ def within_example_auc(labels, scores, sources):
     ValueError: on mismatched shapes, NaN/Inf, non-binary labels, or when no
       example has both an on-screen and an off-screen source with power.
   """
-  labels = np.asarray(labels)
-  scores = np.asarray(scores, dtype=np.float64)
-  sources = np.asarray(sources, dtype=np.float64)
-  if (labels.ndim != 2 or scores.shape != labels.shape or sources.ndim != 3
-      or sources.shape[:2] != labels.shape):
-    raise ValueError(
-        f'within_example_auc needs labels and scores [N, M] and sources '
-        f'[N, M, time], got {labels.shape}, {scores.shape}, {sources.shape}.')
-  if not (np.all(np.isfinite(scores)) and np.all(np.isfinite(sources))):
-    raise ValueError('scores and sources must be finite (no NaN/Inf).')
-  if not np.all(np.isin(labels, (0, 1))):
-    raise ValueError('labels must be binary (0 = off-screen, 1 = on-screen).')
-  power = np.sum(np.square(sources), axis=-1)
-  total = np.sum(power, axis=-1, keepdims=True)
-  weights = np.divide(power, total, out=np.zeros_like(power), where=total > 0)
+  labels, scores, weights = _source_weights(labels, scores, sources,
+                                            'within_example_auc')
   positive = weights * (labels == 1)
   negative = weights * (labels == 0)
   # pair_weights[n, a, b]: on-screen source a against off-screen source b.
