@@ -163,9 +163,7 @@ class DemoConfig:
                  'num_workers'):
       if getattr(self, name) < 1:
         raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}.')
-    if not 0.0 <= self.replaced_frames_fraction < 1.0:
-      raise ValueError(f'replaced_frames_fraction must be in [0, 1), got '
-                       f'{self.replaced_frames_fraction}.')
+    tasks.check_replaced_frames_fraction(self.replaced_frames_fraction)
     if not 0.0 <= self.labelled_weight <= 1.0:
       raise ValueError(f'labelled_weight must be in [0, 1], got '
                        f'{self.labelled_weight}.')

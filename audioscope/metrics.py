@@ -300,8 +300,7 @@ def within_example_auc(labels, scores, sources):
   Such a classifier's on-screen estimate of a MoM is p * x, whose SNR on a
   0 dB MoM is at most that of x/2 (3 dB, at p = 1/2): this is the number to
   watch when the calibrated SNR sits at the x/2 baseline. For one example it
-  equals
-  `power_weighted_auc` on that example. Not a metric of the papers.
+  equals `power_weighted_auc` on that example. Not a metric of the papers.
 
   Args:
     labels: `[N, M]` binary on-screen labels (1 = on-screen).

@@ -474,6 +474,13 @@ class CoincidencePretrainingTask(train_lib.Task):
 CLASSIFIER_LOSSES = ('active_combinations', 'exact')
 
 
+def check_replaced_frames_fraction(fraction: float) -> None:
+  """Raises ValueError unless 0 <= fraction < 1 (`replace_frames`)."""
+  if not 0.0 <= fraction < 1.0:
+    raise ValueError(f'replaced_frames_fraction must be in [0, 1), got '
+                     f'{fraction}.')
+
+
 def replace_frames(frames, labels, fraction: float):
   """Turns a share of a batch into replaced-frame negatives.
 
@@ -497,9 +504,7 @@ def replace_frames(frames, labels, fraction: float):
     ValueError: if the fraction is outside [0, 1) or the batch is too small
       for it to replace at least one example with another's frames.
   """
-  if not 0.0 <= fraction < 1.0:
-    raise ValueError(f'replaced_frames_fraction must be in [0, 1), got '
-                     f'{fraction}.')
+  check_replaced_frames_fraction(fraction)
   batch_size = frames.shape[0]
   if fraction == 0.0:
     return frames, labels
@@ -584,9 +589,7 @@ class AudioVisualTask(train_lib.Task):
       ValueError: on an unknown classifier loss, negative weights or a
         fraction outside [0, 1).
     """
-    if not 0.0 <= replaced_frames_fraction < 1.0:
-      raise ValueError(f'replaced_frames_fraction must be in [0, 1), got '
-                       f'{replaced_frames_fraction}.')
+    check_replaced_frames_fraction(replaced_frames_fraction)
     if classifier_loss not in CLASSIFIER_LOSSES:
       raise ValueError(f'classifier_loss must be one of {CLASSIFIER_LOSSES}, '
                        f'got {classifier_loss!r}.')
