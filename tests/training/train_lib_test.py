@@ -20,6 +20,7 @@ fresh processes).
 import functools
 import json
 import os
+from unittest import mock
 
 from absl.testing import parameterized
 import numpy as np
@@ -121,6 +122,17 @@ class TrainLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(losses['l2'], squared_norm, rtol=1e-5)
     self.assertAllClose(losses['total_loss'],
                         losses['mse'] + 0.5 * squared_norm, rtol=1e-5)
+
+  @parameterized.parameters(False, True)
+  def test_deterministic_ops_enable_op_determinism(self, deterministic):
+    # The switch is global to the process and cannot be undone, so the
+    # call is observed rather than made.
+    with mock.patch.object(tf.config.experimental,
+                           'enable_op_determinism') as enable:
+      trainer = _train(self.create_tempdir().full_path, num_steps=2,
+                       deterministic_ops=deterministic)
+    self.assertEqual(enable.call_count, int(deterministic))
+    self.assertEqual(trainer.step, 2)
 
   def test_steps_per_loop_does_not_change_training(self):
     one = _train(self.create_tempdir().full_path, num_steps=12,
