@@ -85,6 +85,7 @@ from audioscope import demo_lib
 from audioscope import json_io
 from audioscope.bin import demo_flags
 from audioscope.evaluation import evaluate_lib
+from audioscope.evaluation import synchrony_baseline
 
 ALIGNMENTS = demo_lib.ALIGNMENTS
 SHARED_DIR = 'shared'
@@ -102,6 +103,8 @@ COLUMNS = (('median_snr_db', 'SNR (dB)'), ('median_si_snr_db', 'SI-SNR (dB)'),
            ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'))
 BASELINE_LABELS = {'x': 'No processing (x_on = x, 0 dB OSR)',
                    'x/2': 'No processing (x_on = x/2, 6 dB OSR)'}
+SYNCHRONY_DIR = 'synchrony_baseline'
+SYNCHRONY_LABEL = 'Synchrony detector (untrained)'
 
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', None, 'Folder of every artefact; an earlier run there is '
@@ -177,6 +180,75 @@ def _row(summary: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
   return row
 
 
+def _evaluation_record(results: Mapping[str, Any]) -> Dict[str, Any]:
+  """Rows, calibration and probes of a `demo_lib.RESULTS_FILE` dict."""
+  rows = results['results']
+  probes = results['probe_negatives']
+  return {
+      'calibrated': _row(rows.get(evaluate_lib.ROW_CALIBRATED)),
+      'uncalibrated': _row(rows.get(evaluate_lib.ROW_UNCALIBRATED)),
+      'calibration': results['calibration'],
+      'baselines': {
+          'x': _row(rows.get(evaluate_lib.ROW_NO_PROCESSING)),
+          'x/2': _row(rows.get(evaluate_lib.ROW_NO_PROCESSING_HALF)),
+      },
+      'probe_negatives': {
+          'theta': probes.get('theta'),
+          'num_examples': probes.get('num_examples'),
+          'conditions': probes['conditions'],
+      },
+  }
+
+
+def _done_record(record_path: str, key: Mapping[str, Any]):
+  """The record at `record_path` if its key is `key`, else None."""
+  if os.path.exists(record_path):
+    record = json_io.read_json(record_path)
+    if record.get('key') == key:
+      logging.info('Done, skipped (%s).', record_path)
+      return record
+  return None
+
+
+def run_synchrony_baseline(output_dir: str, config, shared_dir: str,
+                           fingerprint: Mapping[str, Any]) -> Dict[str, Any]:
+  """Evaluates the untrained synchrony detector (skipped when done).
+
+  `synchrony_baseline.SynchronyBaseline` on the sources of the shared
+  MixIT-pre-trained separator, calibrated and probed like the modules: what
+  detecting loudness-brightness synchrony alone gives with that separator.
+
+  Returns:
+    Its record (also `<output_dir>/synchrony_baseline/quality_module.json`):
+    'calibrated' and 'uncalibrated' rows, 'calibration', 'baselines',
+    'probe_negatives', 'separator_checkpoint' and 'seconds'.
+  """
+  baseline_dir = os.path.join(output_dir, SYNCHRONY_DIR)
+  record_path = os.path.join(baseline_dir, MODULE_FILE)
+  key = _module_key(config, fingerprint)
+  record = _done_record(record_path, key)
+  if record is not None:
+    return record
+  start = time.monotonic()
+  demo = demo_lib.Demo(baseline_dir, config, shared_dir=shared_dir)
+  separator, prefix = demo.restore_separator()
+  evaluation_dir = os.path.join(baseline_dir, 'evaluation')
+  demo.evaluate_model_fn(synchrony_baseline.SynchronyBaseline(separator),
+                         evaluation_dir)
+  tf.keras.backend.clear_session()
+  record = dict(
+      _evaluation_record(json_io.read_json(
+          os.path.join(evaluation_dir, demo_lib.RESULTS_FILE))),
+      module=SYNCHRONY_DIR, key=key, separator_checkpoint=prefix,
+      seconds={'evaluation': time.monotonic() - start},
+      evaluation_dir=evaluation_dir)
+  json_io.write_json(record_path, record)
+  logging.info('Synchrony detector: calibrated SNR %s dB, AUC %s.',
+               _format(record['calibrated']['median_snr_db']),
+               _format(record['calibrated']['auc']))
+  return record
+
+
 def run_module(output_dir: str, module: str, config, shared_dir: str,
                fingerprint: Mapping[str, Any]) -> Dict[str, Any]:
   """Trains and evaluates one alignment module (skipped when done).
@@ -189,11 +261,11 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
   module_dir = os.path.join(output_dir, module)
   record_path = os.path.join(module_dir, MODULE_FILE)
   key = _module_key(config, fingerprint)
+  record = _done_record(record_path, key)
+  if record is not None:
+    return record
   if os.path.exists(record_path):
     record = json_io.read_json(record_path)
-    if record.get('key') == key:
-      logging.info('%s: done, skipped (%s).', module, record_path)
-      return record
     os.remove(record_path)
     if record.get('key', {}).get('shared') != fingerprint:
       logging.info('%s: the shared stages ran again since; retraining from '
@@ -212,34 +284,19 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
                        shared_dir=shared_dir)
   summary = demo.run(last_stage='evaluation')
   tf.keras.backend.clear_session()
-  results = summary['results']
-  rows = results['results']
-  probes = results['probe_negatives']
-  record = {
-      'module': module,
-      'key': key,
-      'calibrated': _row(rows.get(evaluate_lib.ROW_CALIBRATED)),
-      'uncalibrated': _row(rows.get(evaluate_lib.ROW_UNCALIBRATED)),
-      'calibration': results['calibration'],
-      'baselines': {
-          'x': _row(rows.get(evaluate_lib.ROW_NO_PROCESSING)),
-          'x/2': _row(rows.get(evaluate_lib.ROW_NO_PROCESSING_HALF)),
-      },
-      'probe_negatives': {
-          'theta': probes.get('theta'),
-          'num_examples': probes.get('num_examples'),
-          'conditions': probes['conditions'],
-      },
-      'losses': summary['artefacts'].get('audioscope_losses'),
-      'counts': json_io.read_json(os.path.join(
+  record = dict(
+      _evaluation_record(summary['results']),
+      module=module,
+      key=key,
+      losses=summary['artefacts'].get('audioscope_losses'),
+      counts=json_io.read_json(os.path.join(
           demo.dirs['evaluation'], evaluate_lib.SUMMARY_FILE))['counts'],
-      'seconds': {stage: _stage_record(demo.dirs[stage])['seconds']
-                  for stage in ('audioscope', 'evaluation')},
-      'seconds_this_run': time.monotonic() - start,
-      'load_average_at_start': load_at_start,
-      'load_average_at_end': list(os.getloadavg()),
-      'evaluation_dir': demo.dirs['evaluation'],
-  }
+      seconds={stage: _stage_record(demo.dirs[stage])['seconds']
+               for stage in ('audioscope', 'evaluation')},
+      seconds_this_run=time.monotonic() - start,
+      load_average_at_start=load_at_start,
+      load_average_at_end=list(os.getloadavg()),
+      evaluation_dir=demo.dirs['evaluation'])
   json_io.write_json(record_path, record)
   logging.info('%s: calibrated SNR %s dB, OSR %s dB, AUC %s (theta %s).',
                module, _format(record['calibrated']['median_snr_db']),
@@ -296,9 +353,18 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       f'## Calibrated to {target:g} dB OSR on validation', '']
   rows = [[BASELINE_LABELS[name]] + _metric_cells(report['baselines'][name])
           for name in ('x', 'x/2')]
+  rows.append([SYNCHRONY_LABEL] +
+              _metric_cells(report['synchrony_baseline']['calibrated']))
   rows += [[module] + _metric_cells(results[module]['calibrated'])
            for module in modules]
   lines += _table(header, rows)
+  lines += [
+      '', f'{SYNCHRONY_LABEL}: no learning; for each source of the shared '
+      'MixIT-pre-trained separator, the largest correlation over time between '
+      'its loudness and the brightness of one cell of a 4 x 4 grid '
+      '(`audioscope/evaluation/synchrony_baseline.py`), calibrated like the '
+      'modules: what detecting synchrony alone gives with that separator. '
+      'The modules fine-tune the separator jointly, so their MixIT* differs.']
   lines += ['', '## Uncalibrated (theta = 0)', '']
   lines += _table(header, [[module] +
                            _metric_cells(results[module]['uncalibrated'])
@@ -312,9 +378,11 @@ def markdown_report(report: Mapping[str, Any]) -> str:
   for _, title in PROBES:
     probe_header += [f'{title} SNR (dB)', f'{title} OSR (dB)']
   probe_rows = []
-  for module in modules:
-    probes = results[module]['probe_negatives']
-    cells = [module, _format(probes['theta'], 3)]
+  probe_records = [(SYNCHRONY_LABEL, report['synchrony_baseline'])]
+  probe_records += [(module, results[module]) for module in modules]
+  for name, record in probe_records:
+    probes = record['probe_negatives']
+    cells = [name, _format(probes['theta'], 3)]
     for condition, _ in PROBES:
       values = probes['conditions'][condition]
       cells += [_format(values['median_snr_db']),
@@ -386,6 +454,9 @@ def run_benchmark(output_dir: str,
     _banner(f'Module {index + 1}/{len(modules)}: {module}')
     results[module] = run_module(output_dir, module, config, shared_dir,
                                  fingerprint)
+  _banner('Reference: untrained synchrony detector')
+  synchrony = run_synchrony_baseline(output_dir, config, shared_dir,
+                                     fingerprint)
   first = results[modules[0]]
   shared_record = os.path.join(shared_dir, SHARED_FILE)
   budget = dataclasses.asdict(config)
@@ -402,6 +473,7 @@ def run_benchmark(output_dir: str,
       'modules': modules,
       'baselines': first['baselines'],
       'results': results,
+      'synchrony_baseline': synchrony,
       'counts': first['counts'],
       'budget': budget,
       'machine': {

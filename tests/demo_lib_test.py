@@ -79,6 +79,13 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
                                 'replaced_frames_fraction must be in'):
       demo_lib.fast_config(replaced_frames_fraction=1.0).validate()
 
+  def test_restore_separator_needs_the_separator_stage(self):
+    demo = demo_lib.Demo(self.create_tempdir().full_path,
+                         demo_lib.fast_config())
+    with self.assertRaisesRegex(FileNotFoundError,
+                                "run the demo's separator stage"):
+      demo.restore_separator()
+
   def test_fast_demo_writes_every_artefact_and_resumes(self):
     output_dir = self.create_tempdir().full_path
     summary = demo_lib.run_demo(output_dir, fast=True)
@@ -148,6 +155,17 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertTrue(all(math.isfinite(x) for x in numbers))
     report = demo_lib.format_report(summary)
     self.assertIn(artefacts['saved_model'], report)
+
+    # restore_separator gives the pre-trained separator: the weights that
+    # AudioScopeV2.load_separator_checkpoint reads from the same stage.
+    demo = demo_lib.Demo(output_dir, config)
+    separator, prefix = demo.restore_separator()
+    self.assertEqual(prefix, artefacts['separator_checkpoint'])
+    model, _, _ = demo._restore_audioscope()
+    model.load_separator_checkpoint(demo.dirs['separator'])
+    audio = np.random.default_rng(0).normal(size=(2, 16000)).astype(np.float32)
+    self.assertAllClose(separator(audio, training=False),
+                        model.separator(audio, training=False), atol=1e-6)
 
     # A second run skips every stage.
     again = demo_lib.run_demo(output_dir, fast=True)

@@ -116,6 +116,14 @@ class QualityBenchmarkTest(tf.test.TestCase):
           self._assert_finite(values[key], f'{module} {condition} {key}')
       for stage in ('audioscope', 'evaluation'):
         self.assertGreater(record['seconds'][stage], 0.0)
+    # The untrained synchrony detector ran on the shared separator's
+    # checkpoint and was calibrated like the modules.
+    synchrony = report['synchrony_baseline']
+    self.assertEndsWith(synchrony['separator_checkpoint'], 'ckpt-1')
+    self.assertAllClose(synchrony['calibration']['median_osr_db'], target,
+                        atol=1.0)
+    for key in ('theta', 'median_snr_db', 'median_osr_db', 'auc'):
+      self._assert_finite(synchrony['calibrated'][key], f'synchrony {key}')
     for name in ('x', 'x/2'):
       for key in ('median_snr_db', 'median_osr_db'):
         self._assert_finite(report['baselines'][name][key], f'{name} {key}')
@@ -132,16 +140,19 @@ class QualityBenchmarkTest(tf.test.TestCase):
                      report['baselines']['x/2']}
     self._assert_table(calibrated, dict(
         baselines, **{m: report['results'][m]['calibrated']
-                      for m in _MODULES}))
+                      for m in _MODULES},
+        **{'Synchrony detector (untrained)': synchrony['calibrated']}))
     self._assert_table(tables['Uncalibrated (theta = 0)'],
                        {m: report['results'][m]['uncalibrated']
                         for m in _MODULES})
     probes = tables[
         'Negative probes (on-screen-only test clips, calibrated theta)']
     header = probes[0]
-    self.assertCountEqual([row[0] for row in probes[1:]], _MODULES)
+    records = dict(report['results'],
+                   **{'Synchrony detector (untrained)': synchrony})
+    self.assertCountEqual([row[0] for row in probes[1:]], records)
     for row in probes[1:]:
-      record = report['results'][row[0]]['probe_negatives']
+      record = records[row[0]]['probe_negatives']
       self.assertEqual(row[1], evaluate_lib.format_value(record['theta'], 3))
       for title, cell in zip(header[2:], row[2:]):
         condition, metric = re.fullmatch(r'(\w+) (SNR|OSR) \(dB\)',
