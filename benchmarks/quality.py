@@ -36,6 +36,10 @@ Folders under --output_dir:
   evaluation (`evaluation/`), a `demo_lib.Demo` with
   `shared_dir=<output_dir>/shared`, and `quality_module.json` (its results,
   written last);
+* `synchrony_baseline/`: the reference row of an untrained classifier
+  (`audioscope/evaluation/synchrony_baseline.py`: loudness-brightness
+  correlation) on the shared separator's sources, evaluated like a module:
+  what synchrony alone gives with that separator;
 * `quality.json` and `quality.md`: calibrated SNR (on-screen MoMs), SI-SNR,
   OSR (off-screen MoMs), AUC and MixIT* per module and baseline, the
   uncalibrated operating point, the probe SNRs and OSRs, the budget (clips,
@@ -200,14 +204,16 @@ def _evaluation_record(results: Mapping[str, Any]) -> Dict[str, Any]:
   }
 
 
-def _done_record(record_path: str, key: Mapping[str, Any]):
-  """The record at `record_path` if its key is `key`, else None."""
+def _done_record(folder: str, config, fingerprint: Mapping[str, Any]):
+  """(record path, key, the record there if done with this key, else None)."""
+  record_path = os.path.join(folder, MODULE_FILE)
+  key = _module_key(config, fingerprint)
   if os.path.exists(record_path):
     record = json_io.read_json(record_path)
     if record.get('key') == key:
       logging.info('Done, skipped (%s).', record_path)
-      return record
-  return None
+      return record_path, key, record
+  return record_path, key, None
 
 
 def run_synchrony_baseline(output_dir: str, config, shared_dir: str,
@@ -224,9 +230,7 @@ def run_synchrony_baseline(output_dir: str, config, shared_dir: str,
     'probe_negatives', 'separator_checkpoint' and 'seconds'.
   """
   baseline_dir = os.path.join(output_dir, SYNCHRONY_DIR)
-  record_path = os.path.join(baseline_dir, MODULE_FILE)
-  key = _module_key(config, fingerprint)
-  record = _done_record(record_path, key)
+  record_path, key, record = _done_record(baseline_dir, config, fingerprint)
   if record is not None:
     return record
   start = time.monotonic()
@@ -259,9 +263,7 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
     'probe_negatives', 'counts' and 'seconds' per stage.
   """
   module_dir = os.path.join(output_dir, module)
-  record_path = os.path.join(module_dir, MODULE_FILE)
-  key = _module_key(config, fingerprint)
-  record = _done_record(record_path, key)
+  record_path, key, record = _done_record(module_dir, config, fingerprint)
   if record is not None:
     return record
   if os.path.exists(record_path):
