@@ -42,9 +42,12 @@ validation / test clips (128 on-screen and 128 off-screen test MoMs, 64
 probe clips; with 64 clips, AUC moved by 0.04 and the probes by several dB
 between runs), batch 8, 1500 separator steps, 800 coincidence
 steps and 600 AudioScopeV2 steps, half of whose examples have a labelled
-primary (`labelled_weight`; 0 is the paper's NOn-only training). Measured on
-2 quiet CPU cores: data 7 s, separator 453 s, coincidence 157 s, AudioScopeV2
-340 s, evaluation 14 s, export 29 s, separation 12 s: 16.9 minutes in all.
+primary (`labelled_weight`; 0 is the paper's NOn-only training), with op
+determinism on (`train.deterministic_ops` in the demo gin; reruns of the
+AudioScopeV2 stage still drift apart after a few hundred steps on CPU, see
+the README). Measured on 2 quiet CPU cores: data 9 s, separator 523 s,
+coincidence 180 s, AudioScopeV2 375 s, evaluation 42 s, export 34 s,
+separation 12 s: 19.6 minutes in all (21 with the README command's set-up).
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage

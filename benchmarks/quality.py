@@ -13,7 +13,7 @@
 # limitations under the License.
 r"""Table-1-like quality benchmark of the five alignment modules.
 
-  python benchmarks/quality.py --output_dir=/tmp/quality        # ~45 min
+  python benchmarks/quality.py --output_dir=/tmp/quality        # ~51 min
   python benchmarks/quality.py --output_dir=/tmp/quality_fast --fast
   python benchmarks/quality.py --output_dir=/tmp/quality \
       --modules=joint_cma,separable_cma --audioscope_steps=600
@@ -54,17 +54,17 @@ shared stage runs again (e.g. a larger --separator_steps), every module is
 retrained from scratch on the new checkpoints.
 
 Budgets: the demo's (`demo_lib.DemoConfig`), each overridable by a flag of
-the same name. At the time of writing: 384 / 64 / 64 train / validation /
+the same name. At the time of writing: 384 / 256 / 256 train / validation /
 test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 1500 separator,
 800 coincidence and 600 AudioScopeV2 steps per module, half of the
 AudioScopeV2 examples with a labelled primary (`--labelled_weight=0.5`;
 0 gives the paper's NOn-only batches), learning rate 1e-3, embedding trunks
-fine-tuned (`gin/demo/synthetic_demo.gin`). Measured on 2 CPU cores (load
-average 1.1-2.3): shared stages 10.3 minutes (separator 7.5, coincidence
-2.6) and 5.6 to 6.4 minutes per module with its evaluation, 31 minutes for
-the five modules, so about 41 minutes from scratch (the
-joint modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
-T^2 + (M + G)^2, which matters at longer clips).
+fine-tuned, op determinism on (`gin/demo/synthetic_demo.gin`). Measured on
+2 CPU cores (load average 1.2-2.3): shared stages 11.9 minutes (separator
+8.7, coincidence 3.0), 6.8 to 8.3 minutes per module with its evaluation
+and 0.6 for the synchrony detector: 39 minutes for the five modules, about
+51 from scratch (the joint modules' attention grows as T^2 (M + G)^2 or
+T^2 M G instead of T^2 + (M + G)^2, which matters at longer clips).
 --fast uses the demo's smoke budgets (tiny shapes of `gin/demo/fast.gin`,
 16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2; graph building
 dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2

@@ -543,7 +543,10 @@ def train(model_dir: str,
       be undone. Without it, multi-threaded CPU kernels may sum in a varying
       order: two fresh-process runs of the synthetic demo's 100 AudioScopeV2
       steps (fine-tuned trunks) ended at test AUC 0.62 and 0.71; with it,
-      both at 0.71. Ops that have no deterministic kernel on the device then
+      both at 0.71. It is not complete on CPU: over 600 such steps the
+      losses were identical up to step 420 and then drifted apart (also
+      with TF_ENABLE_ONEDNN_OPTS=0, which diverged sooner). Ops that have no
+      deterministic kernel on the device then
       raise an error at run time (see the TensorFlow documentation).
     trainer_cls: the `Trainer` factory (gin-configurable itself).
 
