@@ -26,8 +26,9 @@ time, and takes the largest correlation over the cells:
 with z standardising over time (zero mean, unit variance; a constant series
 gives 0). The logits are `scale * score`. It learns nothing, so it shows what
 a classifier that only detects synchrony reaches with a given separator's
-sources: run it with `evaluate_lib.evaluate_model` next to a trained model
-(`benchmarks/synchrony_baseline.py` does that for the demo).
+sources: run it with `evaluate_lib.evaluate_model` (or
+`demo_lib.Demo.evaluate_model_fn`) next to a trained model;
+`benchmarks/quality.py` reports it next to the five alignment modules.
 """
 
 from typing import Any, Callable, Dict, Mapping

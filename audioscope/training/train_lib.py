@@ -539,15 +539,14 @@ def train(model_dir: str,
     seed: the global random seed (weights, data order, dropout).
     deterministic_ops: call `tf.config.experimental.enable_op_determinism()`
       first, so that a rerun with the same seed on the same machine gives
-      the same weights bit for bit. It is global to the process and cannot
-      be undone. Without it, multi-threaded CPU kernels may sum in a varying
-      order: two fresh-process runs of the synthetic demo's 100 AudioScopeV2
-      steps (fine-tuned trunks) ended at test AUC 0.62 and 0.71; with it,
-      both at 0.71. It is not complete on CPU: over 600 such steps the
-      losses were identical up to step 420 and then drifted apart (also
-      with TF_ENABLE_ONEDNN_OPTS=0, which diverged sooner). Ops that have no
-      deterministic kernel on the device then
-      raise an error at run time (see the TensorFlow documentation).
+      the same weights, as far as the device's kernels honour it. It is
+      global to the process and cannot be undone; ops with no deterministic
+      kernel on the device then raise an error at run time. On CPU it is
+      not complete: two fresh-process runs of the synthetic demo's 100
+      AudioScopeV2 steps (fine-tuned trunks) ended at test AUC 0.62 and 0.71
+      without it and both at 0.71 with it, but over 600 steps the losses
+      were identical only up to step 420 (TF_ENABLE_ONEDNN_OPTS=0 diverged
+      sooner).
     trainer_cls: the `Trainer` factory (gin-configurable itself).
 
   Returns:
