@@ -80,6 +80,7 @@ import tensorflow as tf
 
 from audioscope import gin_utils
 from audioscope import json_io
+from audioscope import model as model_lib
 from audioscope import separation
 from audioscope.data import pipeline
 from audioscope.data import synthetic
@@ -472,12 +473,11 @@ class Demo:
     self._parse_gin(SEPARATOR_GIN)
     try:
       separator = separation.ImprovedTDCN()
-      separator(tf.zeros([1, int(self.options.sample_rate)]), training=False)
-      status = tf.train.Checkpoint(separator=separator).read(prefix)
-      status.expect_partial()
-      status.assert_existing_objects_matched()
     finally:
       gin.clear_config()
+    model_lib.read_separator_checkpoint(
+        separator, prefix, int(self.options.sample_rate),
+        'the demo\'s separator gin')
     return separator, prefix
 
   def _restore_audioscope(self):

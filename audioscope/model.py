@@ -60,6 +60,49 @@ def _resolve_checkpoint(path: str, what: str) -> str:
   return path
 
 
+def read_separator_checkpoint(separator: tf.keras.Model, path: str,
+                              sample_rate: int = 16000,
+                              description: str = '') -> str:
+  """Restores a separator from an audio-only MixIT checkpoint (sec. 4.2).
+
+  The checkpoint is a `tf.train.Checkpoint` whose key for the separator
+  model is `separator` (`tf.train.Checkpoint(separator=tdcn, ...)`; other
+  keys such as the optimizer are ignored).
+
+  Args:
+    separator: the separator to restore (built here if it is not yet).
+    path: checkpoint prefix or a folder (its latest checkpoint).
+    sample_rate: Hz, for building the separator on a short input.
+    description: the separator's configuration, for the error message.
+
+  Returns:
+    The checkpoint prefix read.
+
+  Raises:
+    FileNotFoundError: no checkpoint at `path`.
+    ValueError: it has no `separator`, or its variables do not fit.
+  """
+  path = _resolve_checkpoint(path, 'separator')
+  keys = [name for name, _ in tf.train.list_variables(path)]
+  if not any(key.startswith('separator/') for key in keys):
+    raise ValueError(
+        f'The checkpoint {path!r} has no `separator` object (its keys start '
+        f'with {sorted({k.split("/")[0] for k in keys})}); write it with '
+        'tf.train.Checkpoint(separator=model, ...).')
+  if not separator.built:
+    separator(tf.zeros([1, sample_rate // 10]), training=False)
+  try:
+    status = tf.train.Checkpoint(separator=separator).read(path)
+    status.expect_partial()
+    status.assert_existing_objects_matched()
+  except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
+    raise ValueError(
+        f'The separator checkpoint {path!r} does not fit this separator '
+        f'({description}): {e}. Build the model with the separator '
+        'configuration used in pre-training.') from e
+  return path
+
+
 @gin.configurable
 @tf.keras.utils.register_keras_serializable(package='audioscope')
 class AudioScopeV2(tf.keras.Model):
@@ -287,26 +330,9 @@ class AudioScopeV2(tf.keras.Model):
       FileNotFoundError: no checkpoint at `path`.
       ValueError: it has no `separator`, or its variables do not fit.
     """
-    path = _resolve_checkpoint(path, 'separator')
-    keys = [name for name, _ in tf.train.list_variables(path)]
-    if not any(key.startswith('separator/') for key in keys):
-      raise ValueError(
-          f'The checkpoint {path!r} has no `separator` object (its keys start '
-          f'with {sorted({k.split("/")[0] for k in keys})}); write it with '
-          'tf.train.Checkpoint(separator=model, ...).')
-    if not self.separator.built:
-      self.separator(tf.zeros([1, self.sample_rate // 10]), training=False)
-    try:
-      status = tf.train.Checkpoint(separator=self.separator).read(path)
-      status.expect_partial()
-      status.assert_existing_objects_matched()
-    except (AssertionError, ValueError, tf.errors.InvalidArgumentError) as e:
-      raise ValueError(
-          f'The separator checkpoint {path!r} does not fit this separator '
-          f'(config {self.separator_config}, num_sources {self.num_sources}): '
-          f'{e}. Build the model with the separator configuration used in '
-          'pre-training.') from e
-    return path
+    return read_separator_checkpoint(
+        self.separator, path, self.sample_rate,
+        f'config {self.separator_config}, num_sources {self.num_sources}')
 
   def get_config(self):
     return dict(
