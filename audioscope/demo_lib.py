@@ -389,18 +389,21 @@ class Demo:
     return artefacts
 
   def coincidence_accuracy(self, num_batches: int = 16) -> Dict[str, float]:
-    """Held-out same/different accuracy of the coincidence checkpoint.
+    """Held-out accuracies of the coincidence checkpoint.
 
-    Positives (audio with its own frames) and negatives (with the next
-    clip's frames) of `num_batches` validation batches of NOn primaries
-    (every label kind, so off-screen-only clips, whose positives show no
-    sounding object, cap it below 1); chance is 0.5.
+    On `num_batches` validation batches of NOn primaries (every label kind,
+    so off-screen-only clips, whose positives show no sounding object, cap
+    both below 1; chance is 0.5 for both):
+    `ranking_accuracy`, how often a clip's audio scores higher with its own
+    frames than with another clip's of the batch (either loss), and
+    `accuracy`, positives (own frames) with a logit > 0 and negatives (the
+    next clip's frames) with a logit <= 0 (the 'binary' loss only).
 
     Args:
       num_batches: validation batches.
 
     Returns:
-      {'accuracy', 'coincidence_loss', 'num_pairs'}.
+      {'accuracy', 'ranking_accuracy', 'coincidence_loss', 'num_pairs'}.
     """
     self._parse_gin(COINCIDENCE_GIN)
     task = tasks.CoincidencePretrainingTask(
@@ -416,8 +419,10 @@ class Demo:
     metrics = task.evaluate(model)
     gin.clear_config()
     metrics['num_pairs'] = 2 * num_batches * self.config.batch_size
-    logging.info('Coincidence on validation: accuracy %.3f over %d pairs '
-                 '(chance 0.5).', metrics['accuracy'], metrics['num_pairs'])
+    logging.info('Coincidence on validation: ranking accuracy %.3f, '
+                 'same/different accuracy %.3f over %d pairs (chance 0.5).',
+                 metrics['ranking_accuracy'], metrics['accuracy'],
+                 metrics['num_pairs'])
     return metrics
 
   def _audioscope_gin(self) -> str:
@@ -652,8 +657,11 @@ def format_report(summary: Dict[str, Any]) -> str:
   lines = [summary['results_table'], '']
   coincidence = summary['artefacts'].get('coincidence_validation')
   if isinstance(coincidence, dict):
-    lines += [f'Coincidence pre-training, held-out same/different accuracy: '
-              f"{coincidence['accuracy']:.3f} over "
+    ranking = coincidence.get('ranking_accuracy')
+    ranking = '-' if ranking is None else f'{ranking:.3f}'
+    lines += [f'Coincidence pre-training, held-out: ranking accuracy '
+              f'{ranking} (own frames above another clip\'s), same/different '
+              f"accuracy {coincidence['accuracy']:.3f} over "
               f"{coincidence['num_pairs']} pairs (chance 0.5).", '']
   lines += ['## Stage times', '']
   for stage in STAGES:

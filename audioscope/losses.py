@@ -422,3 +422,45 @@ def coincidence_loss(labels, logits):
   labels, logits = _classifier_inputs(labels, logits)
   _check_rank(logits, 1, 'logits', '[batch]')
   return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def contrastive_coincidence_loss(pair_logits):
+  """Symmetric contrastive (InfoNCE) loss over the clips of a batch.
+
+  Row i of `pair_logits` scores clip i's audio against the frames of every
+  clip of the batch, so the diagonal holds the coinciding pairs and each row
+  and column B - 1 negatives (B - 1 per clip instead of the one of
+  `coincidence_loss`). Per clip:
+
+    0.5 * (-log softmax_j(pair_logits[i, :])[i]
+           - log softmax_j(pair_logits[:, i])[i]).
+
+  Args:
+    pair_logits: `[batch, batch]` coincidence logits, row = audio of a clip,
+      column = frames of a clip (`CoincidenceModel.pair_logits`).
+
+  Returns:
+    `[batch]` float32 loss (no batch reduction).
+
+  Raises:
+    ValueError: unless `pair_logits` is square with at least 2 clips.
+    tf.errors.InvalidArgumentError: on NaN/Inf.
+  """
+  pair_logits = _as_float32(pair_logits, 'pair_logits')
+  _check_rank(pair_logits, 2, 'pair_logits', '[batch, batch]')
+  rows, columns = pair_logits.shape
+  if rows is not None and columns is not None and rows != columns:
+    raise ValueError(f'pair_logits must be square [batch, batch] (audio x '
+                     f'frames of the same clips), got shape '
+                     f'{pair_logits.shape}.')
+  if rows is not None and rows < 2:
+    raise ValueError('The contrastive coincidence loss needs at least 2 clips '
+                     'per replica (the other clips are the negatives); raise '
+                     'the batch size.')
+  pair_logits = _check_finite(pair_logits, 'pair_logits')
+  targets = tf.range(tf.shape(pair_logits)[0])
+  audio_to_frames = tf.nn.sparse_softmax_cross_entropy_with_logits(
+      labels=targets, logits=pair_logits)
+  frames_to_audio = tf.nn.sparse_softmax_cross_entropy_with_logits(
+      labels=targets, logits=tf.transpose(pair_logits))
+  return 0.5 * (audio_to_frames + frames_to_audio)

@@ -289,6 +289,35 @@ class ClassifierLossTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(losses.coincidence_loss(labels, logits),
                         _np_bce(labels, logits), rtol=1e-5)
 
+  @parameterized.parameters(2, 3, 6)
+  def test_contrastive_coincidence_matches_numpy(self, batch):
+    pair_logits = np.random.default_rng(batch).normal(
+        scale=3.0, size=[batch, batch]).astype(np.float32)
+    expected = np.zeros(batch)
+    for i in range(batch):
+      row, column = pair_logits[i], pair_logits[:, i]
+      row_nll = np.log(np.sum(np.exp(row))) - row[i]
+      column_nll = np.log(np.sum(np.exp(column))) - column[i]
+      expected[i] = 0.5 * (row_nll + column_nll)
+    self.assertAllClose(losses.contrastive_coincidence_loss(pair_logits),
+                        expected, rtol=1e-5)
+
+  def test_contrastive_coincidence_prefers_the_diagonal(self):
+    matched = 10.0 * np.eye(3, dtype=np.float32)
+    crossed = np.roll(matched, 1, axis=1)
+    self.assertAllLess(losses.contrastive_coincidence_loss(matched), 1e-3)
+    self.assertAllGreater(losses.contrastive_coincidence_loss(crossed), 9.0)
+
+  def test_contrastive_coincidence_bad_inputs(self):
+    with self.assertRaisesRegex(ValueError, 'square'):
+      losses.contrastive_coincidence_loss(tf.zeros([2, 3]))
+    with self.assertRaisesRegex(ValueError, 'at least 2 clips'):
+      losses.contrastive_coincidence_loss(tf.zeros([1, 1]))
+    with self.assertRaisesRegex(ValueError, r'\[batch, batch\]'):
+      losses.contrastive_coincidence_loss(tf.zeros([4]))
+    with self.assertRaisesRegex(tf.errors.InvalidArgumentError, 'pair_logits'):
+      losses.contrastive_coincidence_loss([[0.0, np.inf], [0.0, 0.0]])
+
   def test_bad_inputs(self):
     with self.assertRaisesRegex(ValueError, 'same shape'):
       losses.exact_classifier_loss(tf.ones([2, 4]), tf.ones([2, 3]))

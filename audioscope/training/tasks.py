@@ -248,6 +248,12 @@ class SeparatorPretrainingTask(train_lib.Task):
 # ---------------------- Coincidence pre-training -----------------------------
 
 
+def _standardise_over_time(features, epsilon):
+  """Zero mean, variance 1 (after adding `epsilon`) over axis 2 (time)."""
+  mean, variance = tf.nn.moments(features, axes=[2], keepdims=True)
+  return (features - mean) * tf.math.rsqrt(variance + epsilon)
+
+
 def temporal_correlation(audio_channels, video_channels, epsilon=1e-3):
   """Per-location, per-channel correlation over time of two feature tensors.
 
@@ -264,12 +270,28 @@ def temporal_correlation(audio_channels, video_channels, epsilon=1e-3):
   Returns:
     `[batch, G, K]`.
   """
-  def standardise(features):
-    mean, variance = tf.nn.moments(features, axes=[2], keepdims=True)
-    return (features - mean) * tf.math.rsqrt(variance + epsilon)
-
   return tf.reduce_mean(
-      standardise(audio_channels) * standardise(video_channels), axis=2)
+      _standardise_over_time(audio_channels, epsilon) *
+      _standardise_over_time(video_channels, epsilon), axis=2)
+
+
+def pairwise_temporal_correlation(audio_channels, video_channels,
+                                  epsilon=1e-3):
+  """`temporal_correlation` of every audio with every clip's frames.
+
+  Args:
+    audio_channels: `[batch_audio, 1, T, K]`.
+    video_channels: `[batch_frames, G, T, K]`.
+    epsilon: added to the variances.
+
+  Returns:
+    `[batch_audio, batch_frames, G, K]`: entry [i, j] is
+    `temporal_correlation(audio_channels[i:i+1], video_channels[j:j+1])[0]`.
+  """
+  audio = _standardise_over_time(audio_channels, epsilon)[:, 0]
+  video = _standardise_over_time(video_channels, epsilon)
+  num_frames = tf.cast(tf.shape(audio)[1], audio.dtype)
+  return tf.einsum('itk,jgtk->ijgk', audio, video) / num_frames
 
 
 @gin.configurable
@@ -348,8 +370,25 @@ class CoincidenceModel(tf.keras.Model):
                                         name='fusion')
     self.logit = tf.keras.layers.Dense(1, name='logit')
 
+  def embed(self, audio, frames, training=None):
+    """Both embeddings.
+
+    Args:
+      audio: `[batch, samples]` the clips' audio.
+      frames: `[batch, T, H, W, 3]` float32 in [0, 1].
+      training: Keras training flag.
+
+    Returns:
+      (Z_A `[batch, 1, T, D]`, Z_V `[batch, G, T, D]`).
+    """
+    num_frames = frames.shape[1] or tf.shape(frames)[1]
+    video = self.video_embedding(frames, training=training)
+    sound = self.audio_embedding(audio[:, tf.newaxis], num_frames,
+                                 training=training)
+    return sound, video
+
   def call(self, audio, frames, training=None):
-    """Coincidence logits.
+    """Coincidence logits of matched pairs.
 
     Args:
       audio: `[batch, samples]` the clip's audio.
@@ -359,10 +398,7 @@ class CoincidenceModel(tf.keras.Model):
     Returns:
       `[batch]` logits (> 0: audio and frames coincide).
     """
-    num_frames = frames.shape[1] or tf.shape(frames)[1]
-    video = self.video_embedding(frames, training=training)  # [b, G, T, D]
-    sound = self.audio_embedding(audio[:, tf.newaxis], num_frames,
-                                 training=training)  # [b, 1, T, D]
+    sound, video = self.embed(audio, frames, training=training)
     if self.fusion_type == 'synchrony':
       correlation = temporal_correlation(
           self.audio_projection(sound),
@@ -373,21 +409,67 @@ class CoincidenceModel(tf.keras.Model):
       hidden = tf.reduce_mean(self.fusion(joint), axis=1)  # [b, hidden]
     return self.logit(hidden)[:, 0]
 
+  def pair_logits(self, audio, frames, training=None):
+    """Coincidence logits of every clip's audio with every clip's frames.
+
+    Each embedding is computed once, so B x B pairs cost about what B
+    matched pairs of `call` cost.
+
+    Args:
+      audio: `[batch_audio, samples]`.
+      frames: `[batch_frames, T, H, W, 3]` float32 in [0, 1].
+      training: Keras training flag.
+
+    Returns:
+      `[batch_audio, batch_frames]` logits; entry [i, j] equals
+      `call(audio[i:i+1], frames[j:j+1])` (batch statistics aside).
+    """
+    sound, video = self.embed(audio, frames, training=training)
+    if self.fusion_type == 'synchrony':
+      correlation = pairwise_temporal_correlation(
+          self.audio_projection(sound),
+          self.video_projection(video))  # [ba, bv, G, K]
+      hidden = self.fusion(tf.reduce_max(correlation, axis=2))  # [ba, bv, K]
+    else:
+      sound = sound[:, tf.newaxis, 0]  # [ba, 1, T, D]
+      video = tf.reduce_mean(video, axis=1)[tf.newaxis]  # [1, bv, T, D]
+      pairs = tf.broadcast_dynamic_shape(tf.shape(sound)[:2],
+                                         tf.shape(video)[:2])
+      joint = tf.concat([
+          tf.broadcast_to(sound, tf.concat([pairs, tf.shape(sound)[2:]], 0)),
+          tf.broadcast_to(video, tf.concat([pairs, tf.shape(video)[2:]], 0))
+      ], axis=-1)  # [ba, bv, T, 2D]
+      hidden = tf.reduce_mean(self.fusion(joint), axis=2)  # [ba, bv, hidden]
+    return self.logit(hidden)[..., 0]
+
   def get_config(self):
     return dict(name=self.name, embedding_dim=self.embedding_dim,
                 hidden_units=self.hidden_units, sample_rate=self.sample_rate,
                 fusion=self.fusion_type)
 
 
+COINCIDENCE_LOSSES = ('binary', 'contrastive')
+
+
 @gin.configurable
 class CoincidencePretrainingTask(train_lib.Task):
   """Audio-visual coincidence pre-training of both embedding networks.
 
-  Positives: a clip's audio with its own frames; negatives: the same audio
-  with the frames of the next clip of the per-replica batch (the frames
-  rolled by one), so the per-replica batch must hold at least 2 clips of
-  different videos. Loss `coincidence` `[batch]`: the mean of the binary
-  cross-entropies of the positive and the negative pair of each clip.
+  Two losses (`loss`), each `coincidence` `[batch]`:
+  * 'binary' (default; the same/different task of Jansen et al. 2020):
+    positives are a clip's audio with its own frames, negatives the same
+    audio with the frames of the next clip of the per-replica batch (the
+    frames rolled by one); the mean of the binary cross-entropies of the
+    positive and the negative pair of each clip.
+  * 'contrastive': every clip's audio is scored against the frames of every
+    clip of the per-replica batch (`CoincidenceModel.pair_logits`) and
+    `losses.contrastive_coincidence_loss` asks each audio to pick its own
+    frames among the B and each clip's frames to pick its own audio: B - 1
+    negatives per clip instead of one, from the same embeddings (each
+    computed once, where 'binary' embeds every audio and every clip's
+    frames twice). Its logits are only meaningful relative to each other.
+  Either way the per-replica batch must hold at least 2 clips of different
+  videos.
 
   Batches: `frames` and the clip's audio, from `reference_mixtures[:, 0]`
   when present (the primary clip of `non_dataset`) else `audio`
@@ -401,16 +483,28 @@ class CoincidencePretrainingTask(train_lib.Task):
   """
 
   def __init__(self, eval_dataset_fn: Optional[Callable[[], Any]] = None,
-               eval_num_batches: int = 8):
+               eval_num_batches: int = 8, loss: str = 'binary'):
     """Initialises the task.
 
     Args:
       eval_dataset_fn: `() -> dataset` of validation clips; reports
-        `accuracy` (positives and negatives) and `coincidence_loss`.
+        `accuracy` (positives with a logit > 0 and next-clip negatives with
+        a logit <= 0; meaningful for the 'binary' loss only),
+        `ranking_accuracy` (how often a clip's audio scores higher with its
+        own frames than with another clip's of the batch; 0.5 is chance,
+        comparable between the losses) and `coincidence_loss`.
       eval_num_batches: validation batches per evaluation.
+      loss: 'binary' or 'contrastive' (see the class docstring).
+
+    Raises:
+      ValueError: on an unknown loss.
     """
+    if loss not in COINCIDENCE_LOSSES:
+      raise ValueError(f'loss must be one of {COINCIDENCE_LOSSES}, got '
+                       f'{loss!r}.')
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
+    self.loss = loss
 
   def build_model(self) -> tf.keras.Model:
     return CoincidenceModel()
@@ -423,20 +517,34 @@ class CoincidencePretrainingTask(train_lib.Task):
     _check_keys(batch, ('audio',), 'CoincidencePretrainingTask')
     return batch['audio']
 
-  def _logits(self, model, batch, training):
-    audio = self._audio(batch)
-    frames = batch['frames']
+  @staticmethod
+  def _check_batch(frames):
     if frames.shape[0] is not None and frames.shape[0] < 2:
       raise ValueError(
           'Coincidence pre-training needs at least 2 clips per replica (the '
-          'negatives are the next clip\'s frames); raise the batch size.')
+          'negatives are the other clips\' frames); raise the batch size.')
+
+  def _logits(self, model, batch, training):
+    """(positive, next-clip negative) logits, each `[batch]`."""
+    audio = self._audio(batch)
+    frames = batch['frames']
+    self._check_batch(frames)
     both_audio = tf.concat([audio, audio], axis=0)
     both_frames = tf.concat([frames, tf.roll(frames, shift=1, axis=0)],
                             axis=0)
     logits = model(both_audio, both_frames, training=training)
     return tf.split(logits, 2)
 
+  def _pair_logits(self, model, batch, training):
+    """`[batch, batch]` logits, row = audio, column = frames."""
+    self._check_batch(batch['frames'])
+    return model.pair_logits(self._audio(batch), batch['frames'],
+                             training=training)
+
   def compute_losses(self, model, batch, training):
+    if self.loss == 'contrastive':
+      return {'coincidence': losses.contrastive_coincidence_loss(
+          self._pair_logits(model, batch, training))}
     positive, negative = self._logits(model, batch, training)
     loss = 0.5 * (
         losses.coincidence_loss(tf.ones_like(positive), positive) +
@@ -458,15 +566,25 @@ class CoincidencePretrainingTask(train_lib.Task):
     if self.eval_dataset_fn is None:
       return None
     correct, total, loss = 0.0, 0, 0.0
+    ranked, ranked_total = 0.0, 0
     for batch in _take_batches(self.eval_dataset_fn, self.eval_num_batches):
-      positive, negative = self._logits(model, batch, training=False)
-      correct += float(tf.reduce_sum(tf.cast(positive > 0, tf.float32)) +
-                       tf.reduce_sum(tf.cast(negative <= 0, tf.float32)))
-      total += 2 * int(positive.shape[0])
+      pair_logits = self._pair_logits(model, batch, training=False).numpy()
+      batch_size = pair_logits.shape[0]
+      positive = np.diag(pair_logits)
+      # Audio i with the frames of clip i - 1: the negatives of 'binary'.
+      negative = pair_logits[np.arange(batch_size),
+                             np.arange(batch_size) - 1]
+      correct += float(np.sum(positive > 0) + np.sum(negative <= 0))
+      total += 2 * batch_size
+      off_diagonal = ~np.eye(batch_size, dtype=bool)
+      ranked += float(np.sum((positive[:, np.newaxis] > pair_logits)
+                             [off_diagonal]))
+      ranked_total += batch_size * (batch_size - 1)
       loss += float(tf.reduce_sum(self.compute_losses(
           model, batch, training=False)['coincidence']))
     return {'accuracy': correct / max(total, 1),
-            'coincidence_loss': 2 * loss / max(total, 1)}
+            'ranking_accuracy': ranked / max(ranked_total, 1),
+            'coincidence_loss': loss / max(total // 2, 1)}
 
 
 # ------------------------------ AudioScopeV2 ---------------------------------

@@ -37,6 +37,17 @@ def _numpy_correlation(audio, video, epsilon):
   return out
 
 
+def _clips(count):
+  """`count` synthetic clips of 0.5 s: audio [count, samples], frames."""
+  options = synthetic.SceneOptions(clip_seconds=0.5, frame_rate=8.0,
+                                   frame_size=(32, 32))
+  scenes = [synthetic.generate_scene((1, i), 1, options)
+            for i in range(count)]
+  audio = np.stack([s.audio for s in scenes])
+  frames = np.stack([s.frames for s in scenes]).astype(np.float32) / 255.0
+  return audio, frames
+
+
 class CoincidenceTest(parameterized.TestCase, tf.test.TestCase):
 
   def tearDown(self):
@@ -63,6 +74,19 @@ class CoincidenceTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(got[0, 0, 0], 1.0, atol=1e-4)
     self.assertLess(got[0, 1, 0], 0.2)
 
+  def test_pairwise_temporal_correlation_matches_numpy(self):
+    rng = np.random.default_rng(1)
+    audio = rng.normal(size=[3, 1, 6, 2]).astype(np.float32)
+    video = rng.normal(size=[2, 4, 6, 2]).astype(np.float32)
+    got = self.evaluate(tasks.pairwise_temporal_correlation(audio, video))
+    self.assertEqual(got.shape, (3, 2, 4, 2))
+    for i in range(3):
+      for j in range(2):
+        self.assertAllClose(
+            got[i, j],
+            _numpy_correlation(audio[i:i + 1], video[j:j + 1], 1e-3)[0],
+            atol=1e-5)
+
   @parameterized.parameters('synchrony', 'concat')
   def test_model_logits_and_config(self, fusion):
     gin_utils.parse_gin(['training/coincidence_pretraining.gin',
@@ -81,6 +105,67 @@ class CoincidenceTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(config['fusion'], fusion)
     self.assertEqual(tasks.CoincidenceModel.from_config(config).fusion_type,
                      fusion)
+
+  @parameterized.parameters('synchrony', 'concat')
+  def test_pair_logits_match_matched_calls(self, fusion):
+    # Entry [i, j] is the logit of clip i's audio with clip j's frames.
+    gin_utils.parse_gin(['training/coincidence_pretraining.gin',
+                         'test/tiny_audioscope.gin'])
+    model = tasks.CoincidenceModel(embedding_dim=8, hidden_units=4,
+                                   fusion=fusion)
+    audio, frames = _clips(3)
+    pair_logits = self.evaluate(model.pair_logits(audio, frames,
+                                                  training=False))
+    self.assertEqual(pair_logits.shape, (3, 3))
+    for i in range(3):
+      for j in range(3):
+        single = model(audio[i:i + 1], frames[j:j + 1], training=False)
+        self.assertAllClose(pair_logits[i, j], single[0], atol=1e-4)
+
+  @parameterized.parameters('binary', 'contrastive')
+  def test_task_losses_and_metrics(self, loss):
+    gin_utils.parse_gin(['training/coincidence_pretraining.gin',
+                         'test/tiny_audioscope.gin'])
+    audio, frames = _clips(4)
+    batch = {'audio': tf.constant(audio), 'frames': tf.constant(frames)}
+    task = tasks.CoincidencePretrainingTask(
+        eval_dataset_fn=lambda: [batch, batch], eval_num_batches=2, loss=loss)
+    model = tasks.CoincidenceModel(embedding_dim=8, hidden_units=4)
+    got = self.evaluate(task.compute_losses(model, batch,
+                                            training=False)['coincidence'])
+    pair_logits = self.evaluate(model.pair_logits(audio, frames,
+                                                  training=False))
+    positive = np.diag(pair_logits)
+    negative = np.array([pair_logits[i, (i - 1) % 4] for i in range(4)])
+    if loss == 'binary':
+      expected = 0.5 * (np.log1p(np.exp(-positive)) +
+                        np.log1p(np.exp(negative)))
+    else:
+      expected = [0.5 * (np.log(np.sum(np.exp(pair_logits[i]))) +
+                         np.log(np.sum(np.exp(pair_logits[:, i]))))
+                  - pair_logits[i, i] for i in range(4)]
+    self.assertAllClose(got, expected, atol=1e-4)
+    metrics = task.evaluate(model)
+    ranked = [pair_logits[i, i] > pair_logits[i, j]
+              for i in range(4) for j in range(4) if i != j]
+    self.assertAllClose(metrics['ranking_accuracy'], np.mean(ranked))
+    self.assertAllClose(
+        metrics['accuracy'],
+        (np.sum(positive > 0) + np.sum(negative <= 0)) / 8.0)
+    self.assertAllClose(metrics['coincidence_loss'], np.mean(expected),
+                        atol=1e-4)
+
+  def test_task_rejects_unknown_loss_and_single_clip(self):
+    with self.assertRaisesRegex(ValueError, 'contrastive'):
+      tasks.CoincidencePretrainingTask(loss='triplet')
+    gin_utils.parse_gin(['training/coincidence_pretraining.gin',
+                         'test/tiny_audioscope.gin'])
+    audio, frames = _clips(1)
+    model = tasks.CoincidenceModel(embedding_dim=8, hidden_units=4)
+    for loss in tasks.COINCIDENCE_LOSSES:
+      with self.assertRaisesRegex(ValueError, 'at least 2 clips'):
+        tasks.CoincidencePretrainingTask(loss=loss).compute_losses(
+            model, {'audio': audio, 'frames': frames}, training=True)
 
   def test_unknown_fusion(self):
     with self.assertRaisesRegex(ValueError, 'synchrony'):
