@@ -424,26 +424,31 @@ def coincidence_loss(labels, logits):
   return tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
 
 
-def contrastive_coincidence_loss(pair_logits):
+def contrastive_coincidence_loss(pair_logits, extra_negative_logits=None):
   """Symmetric contrastive (InfoNCE) loss over the clips of a batch.
 
   Row i of `pair_logits` scores clip i's audio against the frames of every
   clip of the batch, so the diagonal holds the coinciding pairs and each row
   and column B - 1 negatives (B - 1 per clip instead of the one of
-  `coincidence_loss`). Per clip:
+  `coincidence_loss`). `extra_negative_logits[i]` are more negatives of
+  clip i's audio (e.g. its own frames shifted in time), added to row i.
+  Per clip:
 
-    0.5 * (-log softmax_j(pair_logits[i, :])[i]
-           - log softmax_j(pair_logits[:, i])[i]).
+    0.5 * (-log softmax(concat(pair_logits[i, :], extra[i]))[i]
+           - log softmax(pair_logits[:, i])[i]).
 
   Args:
     pair_logits: `[batch, batch]` coincidence logits, row = audio of a clip,
       column = frames of a clip (`CoincidenceModel.pair_logits`).
+    extra_negative_logits: optional `[batch, S]` logits of clip i's audio
+      with S more non-coinciding frame sequences.
 
   Returns:
     `[batch]` float32 loss (no batch reduction).
 
   Raises:
-    ValueError: unless `pair_logits` is square with at least 2 clips.
+    ValueError: unless `pair_logits` is square with at least 2 clips and
+      `extra_negative_logits` is `[batch, S]`.
     tf.errors.InvalidArgumentError: on NaN/Inf.
   """
   pair_logits = _as_float32(pair_logits, 'pair_logits')
@@ -458,9 +463,19 @@ def contrastive_coincidence_loss(pair_logits):
                      'per replica (the other clips are the negatives); raise '
                      'the batch size.')
   pair_logits = _check_finite(pair_logits, 'pair_logits')
+  row_logits = pair_logits
+  if extra_negative_logits is not None:
+    extra = _as_float32(extra_negative_logits, 'extra_negative_logits')
+    _check_rank(extra, 2, 'extra_negative_logits', '[batch, S]')
+    if not extra.shape[:1].is_compatible_with(pair_logits.shape[:1]):
+      raise ValueError(f'extra_negative_logits must be [batch, S] with the '
+                       f'batch of pair_logits {pair_logits.shape}, got '
+                       f'{extra.shape}.')
+    extra = _check_finite(extra, 'extra_negative_logits')
+    row_logits = tf.concat([pair_logits, extra], axis=1)
   targets = tf.range(tf.shape(pair_logits)[0])
   audio_to_frames = tf.nn.sparse_softmax_cross_entropy_with_logits(
-      labels=targets, logits=pair_logits)
+      labels=targets, logits=row_logits)
   frames_to_audio = tf.nn.sparse_softmax_cross_entropy_with_logits(
       labels=targets, logits=tf.transpose(pair_logits))
   return 0.5 * (audio_to_frames + frames_to_audio)

@@ -387,18 +387,16 @@ class CoincidenceModel(tf.keras.Model):
                                  training=training)
     return sound, video
 
-  def call(self, audio, frames, training=None):
-    """Coincidence logits of matched pairs.
+  def fuse(self, sound, video):
+    """Logits of matched embeddings.
 
     Args:
-      audio: `[batch, samples]` the clip's audio.
-      frames: `[batch, T, H, W, 3]` float32 in [0, 1].
-      training: Keras training flag.
+      sound: Z_A `[batch, 1, T, D]`.
+      video: Z_V `[batch, G, T, D]`.
 
     Returns:
-      `[batch]` logits (> 0: audio and frames coincide).
+      `[batch]` logits.
     """
-    sound, video = self.embed(audio, frames, training=training)
     if self.fusion_type == 'synchrony':
       correlation = temporal_correlation(
           self.audio_projection(sound),
@@ -409,22 +407,17 @@ class CoincidenceModel(tf.keras.Model):
       hidden = tf.reduce_mean(self.fusion(joint), axis=1)  # [b, hidden]
     return self.logit(hidden)[:, 0]
 
-  def pair_logits(self, audio, frames, training=None):
-    """Coincidence logits of every clip's audio with every clip's frames.
-
-    Each embedding is computed once, so B x B pairs cost about what B
-    matched pairs of `call` cost.
+  def fuse_pairs(self, sound, video):
+    """Logits of every audio embedding with every video embedding.
 
     Args:
-      audio: `[batch_audio, samples]`.
-      frames: `[batch_frames, T, H, W, 3]` float32 in [0, 1].
-      training: Keras training flag.
+      sound: Z_A `[batch_audio, 1, T, D]`.
+      video: Z_V `[batch_frames, G, T, D]`.
 
     Returns:
       `[batch_audio, batch_frames]` logits; entry [i, j] equals
-      `call(audio[i:i+1], frames[j:j+1])` (batch statistics aside).
+      `fuse(sound[i:i+1], video[j:j+1])[0]`.
     """
-    sound, video = self.embed(audio, frames, training=training)
     if self.fusion_type == 'synchrony':
       correlation = pairwise_temporal_correlation(
           self.audio_projection(sound),
@@ -441,6 +434,36 @@ class CoincidenceModel(tf.keras.Model):
       ], axis=-1)  # [ba, bv, T, 2D]
       hidden = tf.reduce_mean(self.fusion(joint), axis=2)  # [ba, bv, hidden]
     return self.logit(hidden)[..., 0]
+
+  def call(self, audio, frames, training=None):
+    """Coincidence logits of matched pairs.
+
+    Args:
+      audio: `[batch, samples]` the clip's audio.
+      frames: `[batch, T, H, W, 3]` float32 in [0, 1].
+      training: Keras training flag.
+
+    Returns:
+      `[batch]` logits (> 0: audio and frames coincide).
+    """
+    return self.fuse(*self.embed(audio, frames, training=training))
+
+  def pair_logits(self, audio, frames, training=None):
+    """Coincidence logits of every clip's audio with every clip's frames.
+
+    Each embedding is computed once, so B x B pairs cost about what B
+    matched pairs of `call` cost.
+
+    Args:
+      audio: `[batch_audio, samples]`.
+      frames: `[batch_frames, T, H, W, 3]` float32 in [0, 1].
+      training: Keras training flag.
+
+    Returns:
+      `[batch_audio, batch_frames]` logits; entry [i, j] equals
+      `call(audio[i:i+1], frames[j:j+1])` (batch statistics aside).
+    """
+    return self.fuse_pairs(*self.embed(audio, frames, training=training))
 
   def get_config(self):
     return dict(name=self.name, embedding_dim=self.embedding_dim,
@@ -468,6 +491,14 @@ class CoincidencePretrainingTask(train_lib.Task):
     negatives per clip instead of one, from the same embeddings (each
     computed once, where 'binary' embeds every audio and every clip's
     frames twice). Its logits are only meaningful relative to each other.
+    With `shifted_negatives` S > 0, each audio also gets S negatives that
+    are its own clip's frames shifted in time (circularly, by evenly
+    spaced shifts between a quarter and three quarters of the clip; the
+    video embedding is per frame, so it is shifted, not recomputed). They
+    look and sound exactly like the positive and differ only in
+    synchrony, so they cannot be told apart by remembering which sound
+    goes with which scene, the shortcut that a few hundred training clips
+    allow (Owens & Efros 2018 train on such time-shifted negatives).
   Either way the per-replica batch must hold at least 2 clips of different
   videos.
 
@@ -483,7 +514,8 @@ class CoincidencePretrainingTask(train_lib.Task):
   """
 
   def __init__(self, eval_dataset_fn: Optional[Callable[[], Any]] = None,
-               eval_num_batches: int = 8, loss: str = 'binary'):
+               eval_num_batches: int = 8, loss: str = 'binary',
+               shifted_negatives: int = 0):
     """Initialises the task.
 
     Args:
@@ -492,19 +524,54 @@ class CoincidencePretrainingTask(train_lib.Task):
         a logit <= 0; meaningful for the 'binary' loss only),
         `ranking_accuracy` (how often a clip's audio scores higher with its
         own frames than with another clip's of the batch; 0.5 is chance,
-        comparable between the losses) and `coincidence_loss`.
+        comparable between the losses), `synchrony_accuracy` (how often it
+        scores higher with its own frames than with them shifted by half
+        the clip: synchrony alone; off-screen-only clips, with nothing to
+        see, cap it below 1) and `coincidence_loss`.
       eval_num_batches: validation batches per evaluation.
       loss: 'binary' or 'contrastive' (see the class docstring).
+      shifted_negatives: time-shifted negatives per clip of the
+        'contrastive' loss (0: none).
 
     Raises:
-      ValueError: on an unknown loss.
+      ValueError: on an unknown loss, or shifted negatives without the
+        'contrastive' loss.
     """
     if loss not in COINCIDENCE_LOSSES:
       raise ValueError(f'loss must be one of {COINCIDENCE_LOSSES}, got '
                        f'{loss!r}.')
+    if shifted_negatives < 0 or (shifted_negatives and loss != 'contrastive'):
+      raise ValueError(
+          f'shifted_negatives must be >= 0 and needs the contrastive loss, '
+          f'got {shifted_negatives} with loss {loss!r}.')
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
     self.loss = loss
+    self.shifted_negatives = int(shifted_negatives)
+
+  def frame_shifts(self, num_frames: int) -> List[int]:
+    """The time shifts (in frames) of the shifted negatives.
+
+    `shifted_negatives` evenly spaced shifts from T/4 to 3T/4, rounded.
+
+    Raises:
+      ValueError: if the clip has too few frames for distinct shifts of at
+        least one frame.
+    """
+    count = self.shifted_negatives
+    if count == 0:
+      return []
+    shifts = np.rint(np.linspace(num_frames / 4, 3 * num_frames / 4,
+                                 count)).astype(int) if count > 1 else [
+                                     int(round(num_frames / 2))]
+    shifts = [int(shift) for shift in shifts]
+    if len(set(shifts)) < count or min(shifts) < 1 or max(
+        shifts) > num_frames - 1:
+      raise ValueError(
+          f'{count} shifted negatives need distinct shifts between 1 and '
+          f'{num_frames - 1} frames; clips of {num_frames} frames give '
+          f'{shifts}. Lower shifted_negatives or use longer clips.')
+    return shifts
 
   def build_model(self) -> tf.keras.Model:
     return CoincidenceModel()
@@ -536,15 +603,25 @@ class CoincidencePretrainingTask(train_lib.Task):
     return tf.split(logits, 2)
 
   def _pair_logits(self, model, batch, training):
-    """`[batch, batch]` logits, row = audio, column = frames."""
-    self._check_batch(batch['frames'])
-    return model.pair_logits(self._audio(batch), batch['frames'],
-                             training=training)
+    """(`[batch, batch]` logits, row = audio, column = frames;
+    `[batch, S]` logits with the clip's own frames shifted, or None)."""
+    frames = batch['frames']
+    self._check_batch(frames)
+    sound, video = model.embed(self._audio(batch), frames, training=training)
+    pair_logits = model.fuse_pairs(sound, video)
+    num_frames = frames.shape[1]
+    if not self.shifted_negatives:
+      return pair_logits, None
+    if num_frames is None:
+      raise ValueError('Shifted negatives need a static number of frames.')
+    shifted = [model.fuse(sound, tf.roll(video, shift, axis=2))
+               for shift in self.frame_shifts(num_frames)]
+    return pair_logits, tf.stack(shifted, axis=1)
 
   def compute_losses(self, model, batch, training):
     if self.loss == 'contrastive':
       return {'coincidence': losses.contrastive_coincidence_loss(
-          self._pair_logits(model, batch, training))}
+          *self._pair_logits(model, batch, training))}
     positive, negative = self._logits(model, batch, training)
     loss = 0.5 * (
         losses.coincidence_loss(tf.ones_like(positive), positive) +
@@ -566,9 +643,14 @@ class CoincidencePretrainingTask(train_lib.Task):
     if self.eval_dataset_fn is None:
       return None
     correct, total, loss = 0.0, 0, 0.0
-    ranked, ranked_total = 0.0, 0
+    ranked, ranked_total, synchronous = 0.0, 0, 0.0
     for batch in _take_batches(self.eval_dataset_fn, self.eval_num_batches):
-      pair_logits = self._pair_logits(model, batch, training=False).numpy()
+      frames = batch['frames']
+      self._check_batch(frames)
+      sound, video = model.embed(self._audio(batch), frames, training=False)
+      pair_logits = model.fuse_pairs(sound, video).numpy()
+      half_shifted = model.fuse(
+          sound, tf.roll(video, frames.shape[1] // 2, axis=2)).numpy()
       batch_size = pair_logits.shape[0]
       positive = np.diag(pair_logits)
       # Audio i with the frames of clip i - 1: the negatives of 'binary'.
@@ -580,11 +662,14 @@ class CoincidencePretrainingTask(train_lib.Task):
       ranked += float(np.sum((positive[:, np.newaxis] > pair_logits)
                              [off_diagonal]))
       ranked_total += batch_size * (batch_size - 1)
+      synchronous += float(np.sum(positive > half_shifted))
       loss += float(tf.reduce_sum(self.compute_losses(
           model, batch, training=False)['coincidence']))
+    clips = max(total // 2, 1)
     return {'accuracy': correct / max(total, 1),
             'ranking_accuracy': ranked / max(ranked_total, 1),
-            'coincidence_loss': loss / max(total // 2, 1)}
+            'synchrony_accuracy': synchronous / clips,
+            'coincidence_loss': loss / clips}
 
 
 # ------------------------------ AudioScopeV2 ---------------------------------
