@@ -302,6 +302,22 @@ class ClassifierLossTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(losses.contrastive_coincidence_loss(pair_logits),
                         expected, rtol=1e-5)
 
+  def test_contrastive_coincidence_extra_negatives_match_numpy(self):
+    rng = np.random.default_rng(7)
+    pair_logits = rng.normal(size=[3, 3]).astype(np.float32)
+    extra = rng.normal(size=[3, 2]).astype(np.float32)
+    expected = []
+    for i in range(3):
+      row = np.concatenate([pair_logits[i], extra[i]])
+      column = pair_logits[:, i]
+      expected.append(0.5 * (np.log(np.sum(np.exp(row))) - row[i] +
+                             np.log(np.sum(np.exp(column))) - column[i]))
+    self.assertAllClose(
+        losses.contrastive_coincidence_loss(pair_logits, extra), expected,
+        rtol=1e-5)
+    with self.assertRaisesRegex(ValueError, r'\[batch, S\]'):
+      losses.contrastive_coincidence_loss(pair_logits, extra[:2])
+
   def test_contrastive_coincidence_prefers_the_diagonal(self):
     matched = 10.0 * np.eye(3, dtype=np.float32)
     crossed = np.roll(matched, 1, axis=1)

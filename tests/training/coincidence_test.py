@@ -122,26 +122,38 @@ class CoincidenceTest(parameterized.TestCase, tf.test.TestCase):
         single = model(audio[i:i + 1], frames[j:j + 1], training=False)
         self.assertAllClose(pair_logits[i, j], single[0], atol=1e-4)
 
-  @parameterized.parameters('binary', 'contrastive')
-  def test_task_losses_and_metrics(self, loss):
+  @parameterized.named_parameters(('binary', 'binary', 0),
+                                  ('contrastive', 'contrastive', 0),
+                                  ('contrastive_shifted', 'contrastive', 2))
+  def test_task_losses_and_metrics(self, loss, shifted_negatives):
     gin_utils.parse_gin(['training/coincidence_pretraining.gin',
                          'test/tiny_audioscope.gin'])
-    audio, frames = _clips(4)
+    audio, frames = _clips(4)  # 4 frames each.
     batch = {'audio': tf.constant(audio), 'frames': tf.constant(frames)}
     task = tasks.CoincidencePretrainingTask(
-        eval_dataset_fn=lambda: [batch, batch], eval_num_batches=2, loss=loss)
+        eval_dataset_fn=lambda: [batch, batch], eval_num_batches=2, loss=loss,
+        shifted_negatives=shifted_negatives)
     model = tasks.CoincidenceModel(embedding_dim=8, hidden_units=4)
     got = self.evaluate(task.compute_losses(model, batch,
                                             training=False)['coincidence'])
-    pair_logits = self.evaluate(model.pair_logits(audio, frames,
-                                                  training=False))
+    # Oracle logits from matched calls, the shifted frames rolled in pixels.
+    def logits(audio_index, frames_of_clip):
+      return float(model(audio[audio_index:audio_index + 1],
+                         frames_of_clip[np.newaxis], training=False)[0])
+    pair_logits = np.array([[logits(i, frames[j]) for j in range(4)]
+                            for i in range(4)])
+    shifts = [1, 3][:shifted_negatives]
+    self.assertEqual(task.frame_shifts(4), shifts)
+    shifted = np.array([[logits(i, np.roll(frames[i], shift, axis=0))
+                         for shift in shifts] for i in range(4)])
     positive = np.diag(pair_logits)
     negative = np.array([pair_logits[i, (i - 1) % 4] for i in range(4)])
     if loss == 'binary':
       expected = 0.5 * (np.log1p(np.exp(-positive)) +
                         np.log1p(np.exp(negative)))
     else:
-      expected = [0.5 * (np.log(np.sum(np.exp(pair_logits[i]))) +
+      rows = np.concatenate([pair_logits, shifted.reshape(4, -1)], axis=1)
+      expected = [0.5 * (np.log(np.sum(np.exp(rows[i]))) +
                          np.log(np.sum(np.exp(pair_logits[:, i]))))
                   - pair_logits[i, i] for i in range(4)]
     self.assertAllClose(got, expected, atol=1e-4)
@@ -152,8 +164,29 @@ class CoincidenceTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(
         metrics['accuracy'],
         (np.sum(positive > 0) + np.sum(negative <= 0)) / 8.0)
+    half_shifted = [logits(i, np.roll(frames[i], 2, axis=0))
+                    for i in range(4)]
+    self.assertAllClose(metrics['synchrony_accuracy'],
+                        np.mean(positive > half_shifted))
     self.assertAllClose(metrics['coincidence_loss'], np.mean(expected),
                         atol=1e-4)
+
+  @parameterized.parameters((16, 3, [4, 8, 12]), (16, 1, [8]), (8, 2, [2, 6]),
+                            (16, 0, []))
+  def test_frame_shifts(self, num_frames, count, expected):
+    task = tasks.CoincidencePretrainingTask(loss='contrastive',
+                                            shifted_negatives=count)
+    self.assertEqual(task.frame_shifts(num_frames), expected)
+
+  def test_frame_shifts_errors(self):
+    with self.assertRaisesRegex(ValueError, 'distinct shifts'):
+      tasks.CoincidencePretrainingTask(
+          loss='contrastive', shifted_negatives=3).frame_shifts(2)
+    with self.assertRaisesRegex(ValueError, 'needs the contrastive loss'):
+      tasks.CoincidencePretrainingTask(loss='binary', shifted_negatives=1)
+    with self.assertRaisesRegex(ValueError, 'needs the contrastive loss'):
+      tasks.CoincidencePretrainingTask(loss='contrastive',
+                                       shifted_negatives=-1)
 
   def test_task_rejects_unknown_loss_and_single_clip(self):
     with self.assertRaisesRegex(ValueError, 'contrastive'):
