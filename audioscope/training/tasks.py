@@ -728,6 +728,63 @@ def replace_frames(frames, labels, fraction: float):
   return frames, labels
 
 
+def shift_frames(frames, labels, fraction: float, first: int = 0):
+  """Turns a share of a batch into time-shifted-frame negatives.
+
+  `k = round(fraction * batch)` examples from index `first` on get their own
+  frames shifted in time by half the clip (circularly: frame t shows frame
+  (t - T // 2) mod T) and label 0: the same scene and the same sounds, out
+  of sync, so only audio-visual synchrony tells them from the originals
+  (neither the presence of an object nor which scene goes with which
+  sound, which a few hundred training clips let a model remember). An
+  addition to the papers, after the time-shifted negatives of Owens & Efros
+  (2018). Batches are shuffled, so which examples are shifted is random.
+
+  Args:
+    frames: `[batch, T, height, width, 3]`, T >= 2.
+    labels: `[batch]` int (-1 NOn, 1 on-screen-only, 0 off-screen-only).
+    fraction: share of the batch to shift, in [0, 1).
+    first: index of the first shifted example (after the replaced-frame
+      negatives of `replace_frames`, which take the first ones).
+
+  Returns:
+    (frames, labels) of the same shapes and dtypes.
+
+  Raises:
+    ValueError: if the fraction is outside [0, 1), the batch or the number
+      of frames is not static, the fraction shifts no example, or the
+      shifted examples would run past the end of the batch.
+  """
+  if not 0.0 <= fraction < 1.0:
+    raise ValueError(f'shifted_frames_fraction must be in [0, 1), got '
+                     f'{fraction}.')
+  if fraction == 0.0:
+    return frames, labels
+  batch_size, num_frames = frames.shape[0], frames.shape[1]
+  if batch_size is None or num_frames is None:
+    raise ValueError('Shifted-frame negatives need a static batch size and '
+                     'number of frames; batch the data with '
+                     'drop_remainder=True.')
+  count = int(round(fraction * batch_size))
+  if count < 1 or num_frames < 2:
+    raise ValueError(
+        f'shifted_frames_fraction={fraction} shifts no example of a '
+        f'per-replica batch of {batch_size} clips of {num_frames} frames; '
+        f'raise the fraction or the batch size (clips need >= 2 frames).')
+  if first + count >= batch_size:
+    raise ValueError(
+        f'{first} replaced-frame and {count} shifted-frame negatives leave no '
+        f'example of a per-replica batch of {batch_size} untouched; lower '
+        f'replaced_frames_fraction or shifted_frames_fraction.')
+  index = tf.range(batch_size)
+  shifted = (index >= first) & (index < first + count)
+  frames = tf.where(shifted[:, tf.newaxis, tf.newaxis, tf.newaxis,
+                            tf.newaxis],
+                    tf.roll(frames, shift=num_frames // 2, axis=1), frames)
+  labels = tf.where(shifted, tf.zeros_like(labels), labels)
+  return frames, labels
+
+
 @gin.configurable
 class AudioVisualTask(train_lib.Task):
   """AudioScopeV2 training (ECCV sec. 3.5).
@@ -754,6 +811,9 @@ class AudioVisualTask(train_lib.Task):
   that show sounding objects, but not these sounds, so that the classifier
   must use audio-visual synchrony, not the presence of an object. This is
   an addition to the papers (0 in the paper configs, the default).
+  `shifted_frames_fraction` does the same with the example's own frames
+  shifted in time by half the clip (`shift_frames`): negatives that differ
+  from the original only in synchrony.
 
   The embedding trunks are frozen by the model configuration
   (`AudioEmbedding.freeze = True`); the separator and the embeddings start
@@ -768,6 +828,7 @@ class AudioVisualTask(train_lib.Task):
                replaced_frames_fraction: float = 0.0,
                eval_dataset_fn: Optional[Callable[[], Any]] = None,
                eval_num_batches: int = 16,
+               shifted_frames_fraction: float = 0.0,
                summary_max_outputs: int = 2):
     """Initialises the task.
 
@@ -786,6 +847,9 @@ class AudioVisualTask(train_lib.Task):
         reports `snr` (median on-screen SNR of the on-screen MoMs), `osr`
         (median OSR of the off-screen MoMs), and their counts.
       eval_num_batches: validation batches per evaluation.
+      shifted_frames_fraction: share of each training batch turned into
+        time-shifted-frame negatives (`shift_frames`), in [0, 1); together
+        with the replaced ones less than the whole batch.
       summary_max_outputs: examples per audio summary.
 
     Raises:
@@ -793,6 +857,12 @@ class AudioVisualTask(train_lib.Task):
         fraction outside [0, 1).
     """
     check_replaced_frames_fraction(replaced_frames_fraction)
+    if not 0.0 <= shifted_frames_fraction < 1.0 or (
+        replaced_frames_fraction + shifted_frames_fraction >= 1.0):
+      raise ValueError(
+          f'shifted_frames_fraction must be in [0, 1) and leave part of the '
+          f'batch untouched with replaced_frames_fraction='
+          f'{replaced_frames_fraction}, got {shifted_frames_fraction}.')
     if classifier_loss not in CLASSIFIER_LOSSES:
       raise ValueError(f'classifier_loss must be one of {CLASSIFIER_LOSSES}, '
                        f'got {classifier_loss!r}.')
@@ -804,6 +874,7 @@ class AudioVisualTask(train_lib.Task):
     self.classifier_weight = classifier_weight
     self.snr_max_db = snr_max_db
     self.replaced_frames_fraction = replaced_frames_fraction
+    self.shifted_frames_fraction = shifted_frames_fraction
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
     self.summary_max_outputs = summary_max_outputs
@@ -839,6 +910,12 @@ class AudioVisualTask(train_lib.Task):
     if training and self.replaced_frames_fraction > 0:
       frames, labels = replace_frames(frames, labels,
                                       self.replaced_frames_fraction)
+    if training and self.shifted_frames_fraction > 0:
+      replaced = int(round(self.replaced_frames_fraction *
+                           (frames.shape[0] or 0)))
+      frames, labels = shift_frames(frames, labels,
+                                    self.shifted_frames_fraction,
+                                    first=replaced)
     outputs = model({'audio': batch['audio'], 'frames': frames},
                     training=training)
     sources = tf.cast(outputs['sources'], tf.float32)
