@@ -115,6 +115,89 @@ class TasksTest(parameterized.TestCase, tf.test.TestCase):
     self.assertNotAllClose(evaluated[0], trained[0])
     self.assertAllClose(evaluated[2:], trained[2:], rtol=1e-5)
 
+  @parameterized.parameters((4, 4, 0.25, 0, 1), (4, 5, 0.5, 1, 2),
+                            (8, 2, 0.25, 2, 2), (3, 3, 0.6, 0, 2))
+  def test_shift_frames(self, batch_size, num_frames, fraction, first, count):
+    frames = np.random.default_rng(2).random(
+        [batch_size, num_frames, 2, 2, 3]).astype(np.float32)
+    labels = np.array([-1, 1, 0, -1, 1, 0, -1, 1][:batch_size], np.int32)
+    new_frames, new_labels = tasks.shift_frames(
+        tf.constant(frames), tf.constant(labels), fraction, first=first)
+    for i in range(batch_size):
+      shifted = first <= i < first + count
+      for t in range(num_frames):
+        source = (t - num_frames // 2) % num_frames if shifted else t
+        self.assertAllEqual(new_frames[i, t], frames[i, source])
+      self.assertEqual(int(new_labels[i]), 0 if shifted else labels[i])
+
+  def test_shift_frames_zero_fraction_is_identity(self):
+    frames = tf.random.uniform([2, 4, 3, 3, 3])
+    labels = tf.constant([1, -1])
+    new_frames, new_labels = tasks.shift_frames(frames, labels, 0.0)
+    self.assertAllEqual(new_frames, frames)
+    self.assertAllEqual(new_labels, labels)
+
+  @parameterized.parameters(
+      (4, 4, 1.0, 0, r'in \[0, 1\)'), (4, 4, 0.1, 0, 'shifts no example'),
+      (4, 1, 0.5, 0, 'shifts no example'),
+      (4, 4, 0.5, 2, 'leave no example'))
+  def test_shift_frames_rejects(self, batch_size, num_frames, fraction, first,
+                                message):
+    with self.assertRaisesRegex(ValueError, message):
+      tasks.shift_frames(tf.zeros([batch_size, num_frames, 3, 3, 3]),
+                         tf.zeros([batch_size], tf.int32), fraction,
+                         first=first)
+
+  def test_replaced_and_shifted_negatives_in_the_classifier_loss(self):
+    """Replaced examples first, then shifted ones; targets all 0 for both."""
+
+    class FirstFrameModel(tf.keras.Model):
+      """Sources: the mixture split in 4; logit m: (m + 1) * frame 0's mean."""
+
+      def call(self, inputs, training=None):
+        audio = inputs['audio']
+        first = tf.reduce_mean(inputs['frames'][:, 0], axis=[1, 2, 3])
+        return {'sources': tf.tile(audio[:, tf.newaxis] / 4, [1, 4, 1]),
+                'logits': first[:, tf.newaxis] * tf.range(1.0, 5.0)}
+
+    rng = np.random.default_rng(3)
+    primary = rng.normal(size=[4, 64]).astype(np.float32)
+    background = rng.normal(size=[4, 64]).astype(np.float32)
+    # Frame t of example i has the value (i + 1) / 4 + t / 10.
+    frames = (np.arange(1, 5)[:, None] / 4 + np.arange(4)[None, :] / 10)
+    frames = frames[:, :, None, None, None] * np.ones([1, 1, 3, 3, 3])
+    frames = frames.astype(np.float32)
+    batch = {'audio': primary + background, 'frames': frames,
+             'reference_mixtures': np.stack([primary, background], 1),
+             'labels': np.array([1, 1, 1, 0], np.int32)}
+    task = tasks.AudioVisualTask(classifier_loss='exact',
+                                 replaced_frames_fraction=0.25,
+                                 shifted_frames_fraction=0.25)
+    trained = task.compute_losses(FirstFrameModel(), batch,
+                                  training=True)['classifier']
+
+    def bce_of_zero_targets(first_frame_value):
+      return np.sum(np.log1p(np.exp(first_frame_value * np.arange(1.0, 5.0))))
+
+    # Example 0 shows example 3's frames; example 1 its own frames shifted
+    # by 2 (frame 0 is its frame 2); both are negatives. Example 3 was one.
+    self.assertAllClose(trained[0], bce_of_zero_targets(frames[3, 0, 0, 0, 0]),
+                        rtol=1e-5)
+    self.assertAllClose(trained[1], bce_of_zero_targets(frames[1, 2, 0, 0, 0]),
+                        rtol=1e-5)
+    self.assertAllClose(trained[3], bce_of_zero_targets(frames[3, 0, 0, 0, 0]),
+                        rtol=1e-5)
+    # Example 2 stays an on-screen-only positive (not all-zero targets).
+    self.assertNotAllClose(trained[2],
+                           bce_of_zero_targets(frames[2, 0, 0, 0, 0]))
+
+  def test_bad_shifted_frames_fraction(self):
+    with self.assertRaisesRegex(ValueError, 'shifted_frames_fraction'):
+      tasks.AudioVisualTask(shifted_frames_fraction=-0.5)
+    with self.assertRaisesRegex(ValueError, 'leave part of the batch'):
+      tasks.AudioVisualTask(replaced_frames_fraction=0.5,
+                            shifted_frames_fraction=0.5)
+
   def test_bad_replaced_frames_fraction(self):
     with self.assertRaisesRegex(ValueError, 'replaced_frames_fraction'):
       tasks.AudioVisualTask(replaced_frames_fraction=1.0)
