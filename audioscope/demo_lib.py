@@ -130,6 +130,9 @@ class DemoConfig:
     replaced_frames_fraction: share of every AudioScopeV2 training batch
       given another example's frames and label 0
       (`AudioVisualTask.replaced_frames_fraction`; 0 in the papers).
+    shifted_frames_fraction: share of every AudioScopeV2 training batch
+      given its own frames shifted in time by half the clip and label 0
+      (`AudioVisualTask.shifted_frames_fraction`; 0 in the papers).
     batch_size: batch size of every training stage.
     alignment: the AudioScopeV2 alignment module (papers/audioscope_v2 row,
       16 FPS config with the demo's frame rate).
@@ -153,6 +156,7 @@ class DemoConfig:
   audioscope_steps: int = 600
   labelled_weight: float = 0.5
   replaced_frames_fraction: float = 0.0
+  shifted_frames_fraction: float = 0.0
   batch_size: int = 8
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
@@ -172,7 +176,8 @@ class DemoConfig:
                  'num_workers'):
       if getattr(self, name) < 1:
         raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}.')
-    tasks.check_replaced_frames_fraction(self.replaced_frames_fraction)
+    tasks.check_negative_fractions(self.replaced_frames_fraction,
+                                   self.shifted_frames_fraction)
     if not 0.0 <= self.labelled_weight <= 1.0:
       raise ValueError(f'labelled_weight must be in [0, 1], got '
                        f'{self.labelled_weight}.')
@@ -436,6 +441,8 @@ class Demo:
         f"video_trunk_checkpoint = '{os.path.join(trunks, 'video_trunk')}'",
         'AudioVisualTask.replaced_frames_fraction = '
         f'{self.config.replaced_frames_fraction!r}',
+        'AudioVisualTask.shifted_frames_fraction = '
+        f'{self.config.shifted_frames_fraction!r}',
     ] + ([
         # fast.gin's one-block alignment_config names num_layers, which the
         # v1 attention (no blocks) does not take.
@@ -626,7 +633,8 @@ class Demo:
         ('coincidence', self.train_coincidence, config.coincidence_steps),
         ('audioscope', self.train_audioscope,
          [config.audioscope_steps, config.alignment, config.labelled_weight,
-          config.replaced_frames_fraction]),
+          config.replaced_frames_fraction,
+          config.shifted_frames_fraction]),
         ('evaluation', self.evaluate, None),
         ('export', self.export, None),
         ('demo_video', self.make_demo_video, None),

@@ -79,6 +79,25 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
                                 'replaced_frames_fraction must be in'):
       demo_lib.fast_config(replaced_frames_fraction=1.0).validate()
 
+  @parameterized.parameters((0.0, 0.25), (0.25, 0.25))
+  def test_shifted_frames_fraction_reaches_the_task(self, replaced, shifted):
+    demo = demo_lib.Demo(
+        self.create_tempdir().full_path,
+        demo_lib.fast_config(replaced_frames_fraction=replaced,
+                             shifted_frames_fraction=shifted))
+    demo._parse_gin(demo._audioscope_gin(), demo._audioscope_params())
+    task = tasks.AudioVisualTask()
+    gin.clear_config()
+    self.assertEqual(task.shifted_frames_fraction, shifted)
+    self.assertEqual(task.replaced_frames_fraction, replaced)
+
+  @parameterized.parameters((0.0, 1.0), (0.5, 0.5), (0.0, -0.1))
+  def test_bad_shifted_frames_fraction(self, replaced, shifted):
+    with self.assertRaisesRegex(ValueError,
+                                'shifted_frames_fraction must be in'):
+      demo_lib.fast_config(replaced_frames_fraction=replaced,
+                           shifted_frames_fraction=shifted).validate()
+
   def test_restore_separator_needs_the_separator_stage(self):
     demo = demo_lib.Demo(self.create_tempdir().full_path,
                          demo_lib.fast_config())

@@ -67,6 +67,11 @@ def define_budget_flags(
           'Share of every AudioScopeV2 training batch given another '
           "example's frames and label 0 (replaced-frame negatives); 0 as in "
           'the papers.'),
+      'shifted_frames_fraction': flags.DEFINE_float(
+          'shifted_frames_fraction', None,
+          'Share of every AudioScopeV2 training batch given its own frames '
+          'shifted in time by half the clip and label 0 (time-shifted '
+          'negatives); 0 as in the papers.'),
       'batch_size': flags.DEFINE_integer(
           'batch_size', None, 'Batch size of every training stage.'),
       'consistency': flags.DEFINE_enum(

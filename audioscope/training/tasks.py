@@ -684,6 +684,19 @@ def check_replaced_frames_fraction(fraction: float) -> None:
                      f'{fraction}.')
 
 
+def check_negative_fractions(replaced_fraction: float,
+                             shifted_fraction: float) -> None:
+  """Raises ValueError unless both negative shares are in [0, 1) and
+  leave part of the batch untouched (`replace_frames`, `shift_frames`)."""
+  check_replaced_frames_fraction(replaced_fraction)
+  if not 0.0 <= shifted_fraction < 1.0 or (
+      replaced_fraction + shifted_fraction >= 1.0):
+    raise ValueError(
+        f'shifted_frames_fraction must be in [0, 1) and leave part of the '
+        f'batch untouched with replaced_frames_fraction='
+        f'{replaced_fraction}, got {shifted_fraction}.')
+
+
 def replace_frames(frames, labels, fraction: float):
   """Turns a share of a batch into replaced-frame negatives.
 
@@ -856,13 +869,8 @@ class AudioVisualTask(train_lib.Task):
       ValueError: on an unknown classifier loss, negative weights or a
         fraction outside [0, 1).
     """
-    check_replaced_frames_fraction(replaced_frames_fraction)
-    if not 0.0 <= shifted_frames_fraction < 1.0 or (
-        replaced_frames_fraction + shifted_frames_fraction >= 1.0):
-      raise ValueError(
-          f'shifted_frames_fraction must be in [0, 1) and leave part of the '
-          f'batch untouched with replaced_frames_fraction='
-          f'{replaced_frames_fraction}, got {shifted_frames_fraction}.')
+    check_negative_fractions(replaced_frames_fraction,
+                             shifted_frames_fraction)
     if classifier_loss not in CLASSIFIER_LOSSES:
       raise ValueError(f'classifier_loss must be one of {CLASSIFIER_LOSSES}, '
                        f'got {classifier_loss!r}.')
