@@ -119,6 +119,12 @@ class DemoConfig:
     num_test: test clips (evaluation MoMs and probes).
     separator_steps: MixIT pre-training steps.
     coincidence_steps: coincidence pre-training steps.
+    coincidence_loss: `CoincidencePretrainingTask.loss`, 'contrastive'
+      (every clip of the batch a negative of every other) or 'binary' (one
+      negative per clip, Jansen et al. 2020).
+    coincidence_shifted_negatives: with the contrastive loss, negatives per
+      clip that are its own frames shifted in time
+      (`CoincidencePretrainingTask.shifted_negatives`; 0: none).
     audioscope_steps: AudioScopeV2 training steps.
     labelled_weight: share of the AudioScopeV2 training examples whose
       primary is a labelled clip (half on-screen-only, half off-screen-only;
@@ -153,10 +159,12 @@ class DemoConfig:
   num_test: int = 256
   separator_steps: int = 1500
   coincidence_steps: int = 800
+  coincidence_loss: str = 'contrastive'
+  coincidence_shifted_negatives: int = 2
   audioscope_steps: int = 600
   labelled_weight: float = 0.5
   replaced_frames_fraction: float = 0.0
-  shifted_frames_fraction: float = 0.0
+  shifted_frames_fraction: float = 0.25
   batch_size: int = 8
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
@@ -181,6 +189,18 @@ class DemoConfig:
     if not 0.0 <= self.labelled_weight <= 1.0:
       raise ValueError(f'labelled_weight must be in [0, 1], got '
                        f'{self.labelled_weight}.')
+    if self.coincidence_loss not in tasks.COINCIDENCE_LOSSES:
+      raise ValueError(f'coincidence_loss must be one of '
+                       f'{tasks.COINCIDENCE_LOSSES}, got '
+                       f'{self.coincidence_loss!r}.')
+    if self.coincidence_shifted_negatives < 0 or (
+        self.coincidence_shifted_negatives and
+        self.coincidence_loss != 'contrastive'):
+      raise ValueError(
+          f'coincidence_shifted_negatives must be >= 0 and needs '
+          f"coincidence_loss='contrastive', got "
+          f'{self.coincidence_shifted_negatives} with '
+          f'{self.coincidence_loss!r}.')
     if self.batch_size < 2:
       raise ValueError(f'batch_size must be >= 2 (coincidence negatives pair '
                        f'clips of a batch), got {self.batch_size}.')
@@ -199,7 +219,8 @@ def fast_config(**overrides) -> DemoConfig:
   """The smoke-run budgets of `--fast` (about a minute on 2 CPU cores)."""
   values = dict(num_train=16, num_validation=12, num_test=12,
                 separator_steps=3, coincidence_steps=2, audioscope_steps=3,
-                batch_size=2, max_eval_examples=None, demo_clips=2,
+                batch_size=2, shifted_frames_fraction=0.5,
+                max_eval_examples=None, demo_clips=2,
                 num_workers=1, fast=True)
   values.update(overrides)
   return DemoConfig(**values)
@@ -385,7 +406,8 @@ class Demo:
         primary_labels=None, background_labels=None, seed=self.config.seed,
         **self._clip_kwargs())
     artefacts = self._train('coincidence', COINCIDENCE_GIN, dataset_fn,
-                            self.config.coincidence_steps)
+                            self.config.coincidence_steps,
+                            self._coincidence_params())
     artefacts['audio_trunk'] = os.path.join(self.dirs['coincidence'],
                                             'embeddings', 'audio_trunk')
     artefacts['video_trunk'] = os.path.join(self.dirs['coincidence'],
@@ -400,7 +422,9 @@ class Demo:
     so off-screen-only clips, whose positives show no sounding object, cap
     both below 1; chance is 0.5 for both):
     `ranking_accuracy`, how often a clip's audio scores higher with its own
-    frames than with another clip's of the batch (either loss), and
+    frames than with another clip's of the batch (either loss),
+    `synchrony_accuracy`, how often it scores higher with its own frames
+    than with them shifted by half the clip (synchrony alone), and
     `accuracy`, positives (own frames) with a logit > 0 and negatives (the
     next clip's frames) with a logit <= 0 (the 'binary' loss only).
 
@@ -408,9 +432,10 @@ class Demo:
       num_batches: validation batches.
 
     Returns:
-      {'accuracy', 'ranking_accuracy', 'coincidence_loss', 'num_pairs'}.
+      {'accuracy', 'ranking_accuracy', 'synchrony_accuracy',
+      'coincidence_loss', 'num_pairs'}.
     """
-    self._parse_gin(COINCIDENCE_GIN)
+    self._parse_gin(COINCIDENCE_GIN, self._coincidence_params())
     task = tasks.CoincidencePretrainingTask(
         eval_dataset_fn=functools.partial(
             pipeline.non_dataset, file_pattern=self._data_pattern('validation'),
@@ -425,10 +450,19 @@ class Demo:
     gin.clear_config()
     metrics['num_pairs'] = 2 * num_batches * self.config.batch_size
     logging.info('Coincidence on validation: ranking accuracy %.3f, '
-                 'same/different accuracy %.3f over %d pairs (chance 0.5).',
-                 metrics['ranking_accuracy'], metrics['accuracy'],
+                 'synchrony accuracy %.3f, same/different accuracy %.3f '
+                 'over %d pairs (chance 0.5).', metrics['ranking_accuracy'],
+                 metrics['synchrony_accuracy'], metrics['accuracy'],
                  metrics['num_pairs'])
     return metrics
+
+  def _coincidence_params(self) -> List[str]:
+    return [
+        'CoincidencePretrainingTask.loss = '
+        f'{self.config.coincidence_loss!r}',
+        'CoincidencePretrainingTask.shifted_negatives = '
+        f'{self.config.coincidence_shifted_negatives!r}',
+    ]
 
   def _audioscope_gin(self) -> str:
     return f'papers/audioscope_v2/{self.config.alignment}_16fps.gin'
@@ -630,7 +664,9 @@ class Demo:
         ('data', self.make_data,
          [config.num_train, config.num_validation, config.num_test]),
         ('separator', self.train_separator, config.separator_steps),
-        ('coincidence', self.train_coincidence, config.coincidence_steps),
+        ('coincidence', self.train_coincidence,
+         [config.coincidence_steps, config.coincidence_loss,
+          config.coincidence_shifted_negatives]),
         ('audioscope', self.train_audioscope,
          [config.audioscope_steps, config.alignment, config.labelled_weight,
           config.replaced_frames_fraction,
@@ -665,11 +701,14 @@ def format_report(summary: Dict[str, Any]) -> str:
   lines = [summary['results_table'], '']
   coincidence = summary['artefacts'].get('coincidence_validation')
   if isinstance(coincidence, dict):
-    ranking = coincidence.get('ranking_accuracy')
-    ranking = '-' if ranking is None else f'{ranking:.3f}'
+    ranking, synchrony = (
+        '-' if coincidence.get(name) is None else f'{coincidence[name]:.3f}'
+        for name in ('ranking_accuracy', 'synchrony_accuracy'))
     lines += [f'Coincidence pre-training, held-out: ranking accuracy '
-              f'{ranking} (own frames above another clip\'s), same/different '
-              f"accuracy {coincidence['accuracy']:.3f} over "
+              f'{ranking} (own frames above another clip\'s), synchrony '
+              f'accuracy {synchrony} (own frames above them shifted by half '
+              f"the clip), same/different accuracy "
+              f"{coincidence['accuracy']:.3f} over "
               f"{coincidence['num_pairs']} pairs (chance 0.5).", '']
   lines += ['## Stage times', '']
   for stage in STAGES:

@@ -58,8 +58,12 @@ the same name. At the time of writing: 384 / 256 / 256 train / validation /
 test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 1500 separator,
 800 coincidence and 600 AudioScopeV2 steps per module, half of the
 AudioScopeV2 examples with a labelled primary (`--labelled_weight=0.5`;
-0 gives the paper's NOn-only batches), learning rate 1e-3, embedding trunks
-fine-tuned, op determinism on (`gin/demo/synthetic_demo.gin`). Measured on
+0 gives the paper's NOn-only batches), a quarter of each AudioScopeV2 batch
+turned into time-shifted-frame negatives (`--shifted_frames_fraction`),
+the contrastive coincidence loss with 2 time-shifted negatives per clip
+(`--coincidence_loss`, `--coincidence_shifted_negatives`), learning rate
+1e-3, embedding trunks fine-tuned, op determinism on
+(`gin/demo/synthetic_demo.gin`). Measured on
 2 CPU cores (load average 1.2-2.3): shared stages 11.9 minutes (separator
 8.7, coincidence 3.0), 6.8 to 8.3 minutes per module with its evaluation
 and 0.6 for the synchrony detector: 39 minutes for the five modules, about

@@ -98,6 +98,28 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
       demo_lib.fast_config(replaced_frames_fraction=replaced,
                            shifted_frames_fraction=shifted).validate()
 
+  @parameterized.parameters(('contrastive', 2), ('contrastive', 0),
+                            ('binary', 0))
+  def test_coincidence_loss_reaches_the_task(self, loss, shifted):
+    demo = demo_lib.Demo(
+        self.create_tempdir().full_path,
+        demo_lib.fast_config(coincidence_loss=loss,
+                             coincidence_shifted_negatives=shifted))
+    demo._parse_gin(demo_lib.COINCIDENCE_GIN, demo._coincidence_params())
+    task = tasks.CoincidencePretrainingTask()
+    gin.clear_config()
+    self.assertEqual(task.loss, loss)
+    self.assertEqual(task.shifted_negatives, shifted)
+
+  @parameterized.parameters(('hinge', 0, 'coincidence_loss must be one of'),
+                            ('binary', 2, 'coincidence_shifted_negatives'),
+                            ('contrastive', -1,
+                             'coincidence_shifted_negatives'))
+  def test_bad_coincidence_options(self, loss, shifted, message):
+    with self.assertRaisesRegex(ValueError, message):
+      demo_lib.fast_config(coincidence_loss=loss,
+                           coincidence_shifted_negatives=shifted).validate()
+
   def test_restore_separator_needs_the_separator_stage(self):
     demo = demo_lib.Demo(self.create_tempdir().full_path,
                          demo_lib.fast_config())

@@ -55,6 +55,15 @@ def define_budget_flags(
           'MixIT pre-training steps of the separator.'),
       'coincidence_steps': flags.DEFINE_integer(
           'coincidence_steps', None, 'Coincidence pre-training steps.'),
+      'coincidence_loss': flags.DEFINE_enum(
+          'coincidence_loss', None, ['contrastive', 'binary'],
+          "Coincidence pre-training loss (default 'contrastive': every clip "
+          "of the batch a negative of every other; 'binary': one negative "
+          'per clip, Jansen et al. 2020).'),
+      'coincidence_shifted_negatives': flags.DEFINE_integer(
+          'coincidence_shifted_negatives', None,
+          'Negatives per clip that are its own frames shifted in time, for '
+          'the contrastive coincidence loss (0: none).'),
       'audioscope_steps': flags.DEFINE_integer(
           'audioscope_steps', None, audioscope_steps_help),
       'labelled_weight': flags.DEFINE_float(
@@ -71,7 +80,7 @@ def define_budget_flags(
           'shifted_frames_fraction', None,
           'Share of every AudioScopeV2 training batch given its own frames '
           'shifted in time by half the clip and label 0 (time-shifted '
-          'negatives); 0 as in the papers.'),
+          'negatives); 0 in the papers.'),
       'batch_size': flags.DEFINE_integer(
           'batch_size', None, 'Batch size of every training stage.'),
       'consistency': flags.DEFINE_enum(
