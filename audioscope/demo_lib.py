@@ -23,10 +23,12 @@ built-in synthetic audio-visual scenes, small enough for 2 CPU cores in about
 2. `separator/`: audio-only MixIT pre-training of the TDCN++ on mixtures of
    mixtures (`SeparatorPretrainingTask`);
 3. `coincidence/`: audio-visual coincidence pre-training of the audio and
-   video MobileNet trunks (`CoincidencePretrainingTask`);
+   video MobileNet trunks (`CoincidencePretrainingTask`; by default the
+   contrastive loss with 2 time-shifted negatives per clip);
 4. `audioscope/`: AudioScopeV2 (`separable_sa` by default) trained on NOn
    and labelled examples from both pre-trained checkpoints, the embedding
-   trunks fine-tuned (frozen in the paper configs; `AudioVisualTask`);
+   trunks fine-tuned (frozen in the paper configs; `AudioVisualTask`), a
+   quarter of each batch turned into time-shifted-frame negatives;
 5. `evaluation/`: the model calibrated to a 6 dB median OSR on the
    validation off-screen MoMs, evaluated on the test MoMs (filtered style)
    next to the no-processing baselines, plus the negative probes
@@ -45,9 +47,11 @@ steps and 600 AudioScopeV2 steps, half of whose examples have a labelled
 primary (`labelled_weight`; 0 is the paper's NOn-only training), with op
 determinism on (`train.deterministic_ops` in the demo gin; reruns of the
 AudioScopeV2 stage still drift apart after a few hundred steps on CPU, see
-the README). Measured on 2 quiet CPU cores: data 9 s, separator 523 s,
-coincidence 180 s, AudioScopeV2 375 s, evaluation 42 s, export 34 s,
-separation 12 s: 19.6 minutes in all (21 with the README command's set-up).
+the README). Measured on 2 quiet CPU cores: data 8 s, separator 374 s,
+coincidence 144 s, AudioScopeV2 346 s, evaluation 30 s, export 29 s,
+separation 11 s: 15.7 minutes in all (16.6 with the README command's
+set-up; 19.6 minutes in an earlier measurement with the previous
+recipe).
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage
