@@ -56,9 +56,9 @@ ALIGNMENTS = ('audioscope_v1', 'joint_sa', 'separable_sa', 'joint_cma',
 ROWS = tuple(f'{a}_{f}fps' for a in ALIGNMENTS for f in (1, 16))
 NUM_STEPS = 20
 NUM_CLIPS = 6
-# Rows whose 1- and 2-replica losses agree to 1e-5 at every step (see
+# Rows whose 1- and 2-replica losses agree to 1e-4 at every step (see
 # test_replica_count_does_not_change_the_losses).
-_STRICT_ROWS = ('joint_sa_1fps', 'separable_sa_1fps', 'separable_cma_16fps')
+_STRICT_ROWS = ('joint_sa_1fps', 'separable_sa_1fps')
 
 _SCRIPT = textwrap.dedent('''
     import json, sys, time
@@ -194,11 +194,14 @@ class Table1ConfigsTest(parameterized.TestCase, tf.test.TestCase):
     per-replica gradients summed by the all-reduce: float addition is not
     associative), which Adam amplifies for gradient components near zero,
     whose update is about lr * sign(g) whatever their size. Measured over 20
-    steps: the rows of `_STRICT_ROWS` stay within 1e-6; on the others the
-    relative difference grows to 3e-5 (joint_cma_16fps, step 4) and 1e-3
-    (audioscope_v1_1fps, step 20). So: the first two steps of every row to
-    1e-6, every step of `_STRICT_ROWS` (a joint and two separable modules)
-    to 1e-5, every step of the others to 1e-2, which still fails on a
+    steps: the rows of `_STRICT_ROWS` stay within 1e-6 on a quiet machine;
+    on the others the relative difference grows to 3e-5 (joint_cma_16fps,
+    step 4) and 1e-3 (audioscope_v1_1fps, step 20), and separable_cma_16fps,
+    within 1e-6 on a quiet machine, reached 3.5e-5 at step 7 and 4.9e-4 at
+    step 14 with a training job running beside the test (how the per-replica
+    work interleaves changes the rounding). So: the first two steps of every
+    row to 1e-6, every step of `_STRICT_ROWS` (a joint and a separable
+    module) to 1e-4, every step of the others to 1e-2, which still fails on a
     wrong example order, sharding or loss scaling (percents from step 1).
     If a library change breaks only the later steps of a strict row, look
     at the step-by-step differences: a slow exponential growth from 1e-7
@@ -208,7 +211,7 @@ class Table1ConfigsTest(parameterized.TestCase, tf.test.TestCase):
     two = self._result(row, 'mirrored')['history']
     self.assertLen(two, len(one))
     for step, (a, b) in enumerate(zip(one, two), 1):
-      rtol = (1e-6 if step <= 2 else 1e-5 if row in _STRICT_ROWS else 1e-2)
+      rtol = (1e-6 if step <= 2 else 1e-4 if row in _STRICT_ROWS else 1e-2)
       for name in ('mixit', 'classifier', 'total_loss'):
         self.assertAllClose(b[name], a[name], rtol=rtol, atol=rtol,
                             msg=f'{row} step {step} {name}')
