@@ -193,18 +193,9 @@ class DemoConfig:
     if not 0.0 <= self.labelled_weight <= 1.0:
       raise ValueError(f'labelled_weight must be in [0, 1], got '
                        f'{self.labelled_weight}.')
-    if self.coincidence_loss not in tasks.COINCIDENCE_LOSSES:
-      raise ValueError(f'coincidence_loss must be one of '
-                       f'{tasks.COINCIDENCE_LOSSES}, got '
-                       f'{self.coincidence_loss!r}.')
-    if self.coincidence_shifted_negatives < 0 or (
-        self.coincidence_shifted_negatives and
-        self.coincidence_loss != 'contrastive'):
-      raise ValueError(
-          f'coincidence_shifted_negatives must be >= 0 and needs '
-          f"coincidence_loss='contrastive', got "
-          f'{self.coincidence_shifted_negatives} with '
-          f'{self.coincidence_loss!r}.')
+    tasks.check_coincidence_options(self.coincidence_loss,
+                                    self.coincidence_shifted_negatives,
+                                    prefix='coincidence_')
     if self.batch_size < 2:
       raise ValueError(f'batch_size must be >= 2 (coincidence negatives pair '
                        f'clips of a batch), got {self.batch_size}.')

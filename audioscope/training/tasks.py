@@ -474,6 +474,20 @@ class CoincidenceModel(tf.keras.Model):
 COINCIDENCE_LOSSES = ('binary', 'contrastive')
 
 
+def check_coincidence_options(loss: str, shifted_negatives: int,
+                              prefix: str = '') -> None:
+  """Raises ValueError unless `loss` is one of COINCIDENCE_LOSSES and
+  `shifted_negatives` is >= 0, and > 0 only with 'contrastive'. `prefix`
+  goes before the option names in the message (e.g. 'coincidence_')."""
+  if loss not in COINCIDENCE_LOSSES:
+    raise ValueError(f'{prefix}loss must be one of {COINCIDENCE_LOSSES}, got '
+                     f'{loss!r}.')
+  if shifted_negatives < 0 or (shifted_negatives and loss != 'contrastive'):
+    raise ValueError(
+        f'{prefix}shifted_negatives must be >= 0 and needs the contrastive '
+        f'loss, got {shifted_negatives} with loss {loss!r}.')
+
+
 @gin.configurable
 class CoincidencePretrainingTask(train_lib.Task):
   """Audio-visual coincidence pre-training of both embedding networks.
@@ -537,13 +551,7 @@ class CoincidencePretrainingTask(train_lib.Task):
       ValueError: on an unknown loss, or shifted negatives without the
         'contrastive' loss.
     """
-    if loss not in COINCIDENCE_LOSSES:
-      raise ValueError(f'loss must be one of {COINCIDENCE_LOSSES}, got '
-                       f'{loss!r}.')
-    if shifted_negatives < 0 or (shifted_negatives and loss != 'contrastive'):
-      raise ValueError(
-          f'shifted_negatives must be >= 0 and needs the contrastive loss, '
-          f'got {shifted_negatives} with loss {loss!r}.')
+    check_coincidence_options(loss, shifted_negatives)
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
     self.loss = loss
