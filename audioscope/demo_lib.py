@@ -111,6 +111,8 @@ STAGES = ('data', 'separator', 'coincidence', 'audioscope', 'evaluation',
 SHARED_STAGES = ('data', 'separator', 'coincidence')
 ALIGNMENTS = ('audioscope_v1', 'joint_sa', 'separable_sa', 'joint_cma',
               'separable_cma')
+# Validation metrics of `AudioVisualTask.evaluate` the demo can select on.
+SELECTION_METRICS = ('snr', 'osr', 'auc', 'within_auc', 'calibrated_snr')
 
 
 @dataclasses.dataclass
@@ -143,6 +145,15 @@ class DemoConfig:
     shifted_frames_fraction: share of every AudioScopeV2 training batch
       given its own frames shifted in time by half the clip and label 0
       (`AudioVisualTask.shifted_frames_fraction`; 0 in the papers).
+    audioscope_steps_per_eval: AudioScopeV2 steps between validations on
+      the validation MoMs (`AudioVisualTask.evaluate`); the evaluation and
+      the export then use the checkpoint that validated best (the paper's
+      early stopping, ECCV sec. 4.4). 0: no validation, the last
+      checkpoint.
+    selection_metrics: what "best" means: the largest min over these
+      validation metrics (`train.selection_metrics`): ('snr', 'osr') is
+      the paper's min(SNR, OSR) at theta = 0; also 'auc', 'within_auc'
+      and 'calibrated_snr' (SNR at the theta giving `target_osr_db`).
     batch_size: batch size of every training stage.
     alignment: the AudioScopeV2 alignment module (papers/audioscope_v2 row,
       16 FPS config with the demo's frame rate).
@@ -165,10 +176,12 @@ class DemoConfig:
   coincidence_steps: int = 800
   coincidence_loss: str = 'contrastive'
   coincidence_shifted_negatives: int = 2
-  audioscope_steps: int = 600
+  audioscope_steps: int = 1000
   labelled_weight: float = 0.5
   replaced_frames_fraction: float = 0.0
   shifted_frames_fraction: float = 0.25
+  audioscope_steps_per_eval: int = 100
+  selection_metrics: Sequence[str] = ('snr', 'osr')
   batch_size: int = 8
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
@@ -196,6 +209,14 @@ class DemoConfig:
     tasks.check_coincidence_options(self.coincidence_loss,
                                     self.coincidence_shifted_negatives,
                                     prefix='coincidence_')
+    if self.audioscope_steps_per_eval < 0:
+      raise ValueError('audioscope_steps_per_eval must be >= 0 (0: no '
+                       'validation), got '
+                       f'{self.audioscope_steps_per_eval}.')
+    unknown = sorted(set(self.selection_metrics) - set(SELECTION_METRICS))
+    if unknown or not self.selection_metrics:
+      raise ValueError(f'selection_metrics must be a non-empty subset of '
+                       f'{SELECTION_METRICS}, got {tuple(self.selection_metrics)}.')
     if self.batch_size < 2:
       raise ValueError(f'batch_size must be >= 2 (coincidence negatives pair '
                        f'clips of a batch), got {self.batch_size}.')
@@ -354,17 +375,34 @@ class Demo:
     json_io.write_json(self.summary_path, self.summary)
 
   def _train(self, stage: str, stage_gin: str, dataset_fn, num_steps: int,
-             params: Sequence[str] = ()) -> Dict[str, Any]:
-    """Trains one stage into `dirs[stage]` (resuming); returns artefacts."""
+             params: Sequence[str] = (), task_fn=None,
+             steps_per_eval: Optional[int] = None,
+             selection_metrics: Sequence[str] = ('snr', 'osr')
+             ) -> Dict[str, Any]:
+    """Trains one stage into `dirs[stage]` (resuming); returns artefacts.
+
+    Args:
+      stage: the stage (its folder is the model dir).
+      stage_gin: the stage's gin file.
+      dataset_fn: the training pipeline.
+      num_steps: training steps.
+      params: extra gin bindings.
+      task_fn: `() -> Task`, called after the gin is parsed (so the task
+        takes its other settings from it); None: the gin's `train.task`.
+      steps_per_eval: steps between validations (None: none).
+      selection_metrics: `train.selection_metrics`.
+    """
     model_dir = self.dirs[stage]
     self._parse_gin(stage_gin, params)
     summary_every = max(1, num_steps // 10)
+    extra = {} if task_fn is None else {'task': task_fn()}
     trainer = train_lib.train(
         model_dir, dataset_fn=dataset_fn, num_steps=num_steps,
         batch_size=self.config.batch_size,
         steps_per_loop=summary_every, steps_per_summary=summary_every,
-        steps_per_checkpoint=num_steps, steps_per_eval=None,
-        max_to_keep=1, seed=self.config.seed)
+        steps_per_checkpoint=num_steps, steps_per_eval=steps_per_eval,
+        selection_metrics=tuple(selection_metrics),
+        max_to_keep=1, seed=self.config.seed, **extra)
     losses = {k: float(v) for k, v in trainer.last_losses.items()}
     logging.info('%s: step %d, last losses %s', stage, trainer.step, losses)
     gin.clear_config()
@@ -492,10 +530,36 @@ class Demo:
         weights=(1.0 - weight, weight / 2, weight / 2), **common)
 
   def train_audioscope(self) -> Dict[str, Any]:
-    dataset_fn = self._audioscope_dataset_fn()
-    return self._train('audioscope', self._audioscope_gin(), dataset_fn,
-                       self.config.audioscope_steps,
-                       self._audioscope_params())
+    """Trains AudioScopeV2; validates every `audioscope_steps_per_eval`."""
+    config = self.config
+    every = config.audioscope_steps_per_eval or None
+    task_fn = None
+    if every:
+      moms = len(self._mom_pairs('validation', ('on_screen', 'off_screen')))
+      if config.max_eval_examples:
+        moms = min(moms, config.max_eval_examples)
+      batches = -(-moms // config.batch_size)  # The whole set (ceil).
+      task_fn = functools.partial(
+          tasks.AudioVisualTask,
+          eval_dataset_fn=self._mom_dataset('validation'),
+          eval_num_batches=batches, eval_target_osr_db=config.target_osr_db)
+    artefacts = self._train(
+        'audioscope', self._audioscope_gin(), self._audioscope_dataset_fn(),
+        config.audioscope_steps, self._audioscope_params(), task_fn=task_fn,
+        steps_per_eval=every, selection_metrics=config.selection_metrics)
+    best = train_lib.read_best(self.dirs['audioscope']) if every else None
+    if best is not None:
+      artefacts['audioscope_selected'] = {
+          'step': best['step'], 'score': best['score'],
+          'selection_metrics': best['selection_metrics'],
+          'validation': best['metrics'],
+          'checkpoint': tf.train.latest_checkpoint(
+              os.path.join(self.dirs['audioscope'], train_lib.BEST_DIR))}
+      logging.info('AudioScopeV2: step %d of %d validated best (min(%s) = '
+                   '%.3f); the evaluation and the export use it.',
+                   best['step'], config.audioscope_steps,
+                   ', '.join(best['selection_metrics']), best['score'])
+    return artefacts
 
   def restore_separator(self):
     """The separator of the separator stage (MixIT pre-training only).
@@ -522,9 +586,12 @@ class Demo:
     return separator, prefix
 
   def _restore_audioscope(self):
+    """The AudioScopeV2 the evaluation and export use: best or last."""
+    selected = (self.config.audioscope_steps_per_eval and
+                train_lib.read_best(self.dirs['audioscope']) is not None)
     model, prefix, constants = export_lib.restore_model(
-        self.dirs['audioscope'], 'latest', model_type='audioscope_v2',
-        frame_size=self.frame_size)
+        self.dirs['audioscope'], 'best' if selected else 'latest',
+        model_type='audioscope_v2', frame_size=self.frame_size)
     return model, prefix, constants
 
   def evaluate(self) -> Dict[str, Any]:
@@ -665,7 +732,8 @@ class Demo:
         ('audioscope', self.train_audioscope,
          [config.audioscope_steps, config.alignment, config.labelled_weight,
           config.replaced_frames_fraction,
-          config.shifted_frames_fraction]),
+          config.shifted_frames_fraction, config.audioscope_steps_per_eval,
+          list(config.selection_metrics)]),
         ('evaluation', self.evaluate, None),
         ('export', self.export, None),
         ('demo_video', self.make_demo_video, None),
@@ -705,6 +773,16 @@ def format_report(summary: Dict[str, Any]) -> str:
               f"the clip), same/different accuracy "
               f"{coincidence['accuracy']:.3f} over "
               f"{coincidence['num_pairs']} pairs (chance 0.5).", '']
+  selected = summary['artefacts'].get('audioscope_selected')
+  if isinstance(selected, dict):
+    validation = selected['validation']
+    lines += [f"AudioScopeV2 checkpoint evaluated and exported: step "
+              f"{selected['step']}, the best on validation by min("
+              f"{', '.join(selected['selection_metrics'])}) = "
+              f"{selected['score']:.3f} (there: SNR "
+              f"{validation.get('snr', float('nan')):.2f} dB and OSR "
+              f"{validation.get('osr', float('nan')):.2f} dB at theta 0, "
+              f"AUC {validation.get('auc', float('nan')):.3f}).", '']
   lines += ['## Stage times', '']
   for stage in STAGES:
     record = summary['stages'].get(stage, {})

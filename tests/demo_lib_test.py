@@ -30,6 +30,7 @@ from audioscope.data import video_io
 from audioscope.evaluation import evaluate_lib
 from audioscope.inference import export_lib
 from audioscope.training import tasks
+from audioscope.training import train_lib
 
 
 class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
@@ -120,6 +121,14 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
       demo_lib.fast_config(coincidence_loss=loss,
                            coincidence_shifted_negatives=shifted).validate()
 
+  @parameterized.parameters(
+      (dict(audioscope_steps_per_eval=-1), 'audioscope_steps_per_eval must'),
+      (dict(selection_metrics=('snr', 'loss')), 'selection_metrics must'),
+      (dict(selection_metrics=()), 'selection_metrics must'))
+  def test_bad_selection_options(self, overrides, message):
+    with self.assertRaisesRegex(ValueError, message):
+      demo_lib.fast_config(**overrides).validate()
+
   def test_restore_separator_needs_the_separator_stage(self):
     demo = demo_lib.Demo(self.create_tempdir().full_path,
                          demo_lib.fast_config())
@@ -129,7 +138,10 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_fast_demo_writes_every_artefact_and_resumes(self):
     output_dir = self.create_tempdir().full_path
-    summary = demo_lib.run_demo(output_dir, fast=True)
+    # Validate after every AudioScopeV2 step, so that the selection has
+    # three checkpoints to choose from.
+    overrides = dict(audioscope_steps_per_eval=1)
+    summary = demo_lib.run_demo(output_dir, fast=True, **overrides)
 
     # demo_summary.json parses and names every stage with its time.
     with open(os.path.join(output_dir, demo_lib.SUMMARY_FILE)) as f:
@@ -147,7 +159,7 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
             f'{name}: {path}')
 
     # Training stages reached their step budgets.
-    config = demo_lib.fast_config()
+    config = demo_lib.fast_config(**overrides)
     for stage, steps in (('separator', config.separator_steps),
                          ('coincidence', config.coincidence_steps),
                          ('audioscope', config.audioscope_steps)):
@@ -155,6 +167,21 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
       for value in artefacts[f'{stage}_losses'].values():
         self.assertTrue(math.isfinite(value))
     self.assertTrue(tf.io.gfile.exists(artefacts['audio_trunk'] + '.index'))
+
+    # The checkpoint that validated best is the one evaluated and exported.
+    selected = artefacts['audioscope_selected']
+    best = train_lib.read_best(os.path.join(output_dir, 'audioscope'))
+    self.assertEqual(selected['step'], best['step'])
+    self.assertBetween(selected['step'], 1, config.audioscope_steps)
+    self.assertEqual(selected['selection_metrics'], ['snr', 'osr'])
+    self.assertAllClose(selected['score'], min(selected['validation']['snr'],
+                                               selected['validation']['osr']))
+    self.assertEndsWith(selected['checkpoint'], f"best/ckpt-{best['step']}")
+    with open(os.path.join(artefacts['saved_model'],
+                           export_lib.METADATA_FILE)) as f:
+      self.assertEqual(json.load(f)['checkpoint'], selected['checkpoint'])
+    self.assertIn(f"step {best['step']}, the best on validation",
+                  demo_lib.format_report(summary))
 
     # Audio and video artefacts decode.
     for name in ('on_screen_wav', 'off_screen_wav', 'demo_on_screen_truth',
@@ -209,7 +236,7 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
                         model.separator(audio, training=False), atol=1e-6)
 
     # A second run skips every stage.
-    again = demo_lib.run_demo(output_dir, fast=True)
+    again = demo_lib.run_demo(output_dir, fast=True, **overrides)
     self.assertTrue(all(again['stages'][s]['skipped']
                         for s in demo_lib.STAGES))
     self.assertEqual(again['results_table'], table)

@@ -81,6 +81,16 @@ def define_budget_flags(
           'Share of every AudioScopeV2 training batch given its own frames '
           'shifted in time by half the clip and label 0 (time-shifted '
           'negatives); 0 in the papers.'),
+      'audioscope_steps_per_eval': flags.DEFINE_integer(
+          'audioscope_steps_per_eval', None,
+          'AudioScopeV2 steps between validations; the evaluation and the '
+          'export use the checkpoint that validated best (the paper\'s '
+          'early stopping). 0: no validation, the last checkpoint.'),
+      'selection_metrics': flags.DEFINE_list(
+          'selection_metrics', None,
+          'Validation metrics whose min picks the best AudioScopeV2 '
+          'checkpoint: snr,osr (default; the paper\'s min(SNR, OSR) at '
+          'theta 0), auc, within_auc or calibrated_snr.'),
       'batch_size': flags.DEFINE_integer(
           'batch_size', None, 'Batch size of every training stage.'),
       'consistency': flags.DEFINE_enum(

@@ -164,11 +164,6 @@ def _check_keys(batch: Mapping[str, Any], keys: Sequence[str], task: str):
         'audioscope.data.pipeline.')
 
 
-def _median(values: List[np.ndarray]) -> float:
-  values = np.concatenate([np.ravel(v) for v in values]) if values else []
-  return float(np.median(values)) if len(values) else float('nan')
-
-
 # ------------------------ Separator pre-training -----------------------------
 
 
@@ -850,7 +845,8 @@ class AudioVisualTask(train_lib.Task):
                eval_dataset_fn: Optional[Callable[[], Any]] = None,
                eval_num_batches: int = 16,
                shifted_frames_fraction: float = 0.0,
-               summary_max_outputs: int = 2):
+               summary_max_outputs: int = 2,
+               eval_target_osr_db: Optional[float] = None):
     """Initialises the task.
 
     Args:
@@ -866,12 +862,16 @@ class AudioVisualTask(train_lib.Task):
         `semi_supervised_dataset` with weights (0, 1, 1), whose on-screen
         truth is `reference_mixtures[:, 0]`);
         reports `snr` (median on-screen SNR of the on-screen MoMs), `osr`
-        (median OSR of the off-screen MoMs), and their counts.
+        (median OSR of the off-screen MoMs), the AUCs and the counts (see
+        `evaluate`).
       eval_num_batches: validation batches per evaluation.
       shifted_frames_fraction: share of each training batch turned into
         time-shifted-frame negatives (`shift_frames`), in [0, 1); together
         with the replaced ones less than the whole batch.
       summary_max_outputs: examples per audio summary.
+      eval_target_osr_db: also calibrate each validation to this median OSR
+        of its off-screen MoMs and report `calibrated_snr` (select on it with
+        `train.selection_metrics = ('calibrated_snr',)`); None: don't.
 
     Raises:
       ValueError: on an unknown classifier loss, negative weights or a
@@ -894,6 +894,8 @@ class AudioVisualTask(train_lib.Task):
     self.eval_dataset_fn = eval_dataset_fn
     self.eval_num_batches = eval_num_batches
     self.summary_max_outputs = summary_max_outputs
+    self.eval_target_osr_db = eval_target_osr_db
+    self._eval_model_fn = None  # (model, compiled model_fn) of `evaluate`.
 
   def build_model(self) -> tf.keras.Model:
     return model_lib.AudioScopeV2()
@@ -964,34 +966,58 @@ class AudioVisualTask(train_lib.Task):
     tf.summary.histogram('probabilities', outputs['probabilities'], step=step)
 
   def evaluate(self, model):
+    """Validation metrics for checkpoint selection (ECCV sec. 4.4).
+
+    Runs the model over `eval_num_batches` batches of `eval_dataset_fn`
+    with the evaluation's own code (`evaluate_lib.predict` and
+    `evaluate_predictions`, so the numbers match `audioscope_evaluate`'s).
+
+    Returns:
+      None without `eval_dataset_fn`; else {'snr': median on-screen SNR
+      of the on-screen MoMs, 'osr': median OSR of the off-screen MoMs, both
+      at theta = 0 (the paper's early-stopping metrics: `train` keeps the
+      max of min(snr, osr)), 'auc' (power-weighted), 'within_auc' (ranking
+      within on-screen MoMs), 'num_on_screen', 'num_off_screen'}; with
+      `eval_target_osr_db` also 'calibration_offset' (theta giving that
+      median OSR on these off-screen MoMs) and 'calibrated_snr' (median
+      on-screen SNR at that theta). Metrics that cannot be computed are
+      left out.
+
+    Raises:
+      ValueError: the batches lack labels, or on-screen (label 1) or
+        off-screen (label 0) MoMs.
+    """
     if self.eval_dataset_fn is None:
       return None
-    snrs, osrs = [], []
-    for batch in _take_batches(self.eval_dataset_fn, self.eval_num_batches):
-      _check_keys(batch, ('audio', 'frames', 'labels'), 'AudioVisualTask '
-                  'evaluation')
-      outputs = model({'audio': batch['audio'], 'frames': batch['frames']},
-                      training=False)
-      labels = np.asarray(batch['labels'])
-      on_screen = tf.cast(outputs['on_screen'], tf.float32).numpy()
-      audio = np.asarray(batch['audio'], np.float32)
-      if np.any(labels == 1):
-        if 'on_screen_audio' in batch:
-          truth = np.asarray(batch['on_screen_audio'], np.float32)
-        else:
-          # An on-screen-only primary plus a background: the primary's audio
-          # is the on-screen truth.
-          _check_keys(batch, ('reference_mixtures',),
-                      'AudioVisualTask evaluation (on_screen_audio or)')
-          truth = np.asarray(batch['reference_mixtures'], np.float32)[:, 0]
-        snrs.append(metrics.snr(truth[labels == 1], on_screen[labels == 1]))
-      if np.any(labels == 0):
-        osrs.append(metrics.osr(audio[labels == 0], on_screen[labels == 0]))
-    if not snrs or not osrs:
+    # Imported here: evaluate_lib is a heavier module than the training
+    # loop needs when there is no validation.
+    from audioscope.evaluation import calibration  # pylint: disable=g-import-not-at-top
+    from audioscope.evaluation import evaluate_lib  # pylint: disable=g-import-not-at-top
+    batches = list(_take_batches(self.eval_dataset_fn, self.eval_num_batches))
+    for batch in batches:
+      _check_keys(batch, ('audio', 'frames', 'labels'),
+                  'AudioVisualTask evaluation')
+    if self._eval_model_fn is None or self._eval_model_fn[0] is not model:
+      self._eval_model_fn = (model, evaluate_lib.as_model_fn(model))
+    on_screen, off_screen = evaluate_lib.predict(
+        self._eval_model_fn[1], batches, log_every=0).split_by_label()
+    if not on_screen.num_examples or not off_screen.num_examples:
       raise ValueError(
           'The validation data must hold on-screen (label 1) and off-screen '
-          '(label 0) MoMs to compute median SNR and OSR; check '
+          f'(label 0) MoMs to compute median SNR and OSR; got '
+          f'{on_screen.num_examples} and {off_screen.num_examples}. Check '
           'AudioVisualTask.eval_dataset_fn and eval_num_batches.')
-    return {'snr': _median(snrs), 'osr': _median(osrs),
-            'num_on_screen': float(sum(len(s) for s in snrs)),
-            'num_off_screen': float(sum(len(o) for o in osrs))}
+    raw, _ = evaluate_lib.evaluate_predictions(on_screen, off_screen)
+    results = {'snr': raw['median_snr_db'], 'osr': raw['median_osr_db'],
+               'auc': raw['auc'], 'within_auc': raw['within_auc'],
+               'num_on_screen': raw['num_on_screen'],
+               'num_off_screen': raw['num_off_screen']}
+    if self.eval_target_osr_db is not None:
+      theta = calibration.calibrate_offset(
+          off_screen.logits, off_screen.sources, off_screen.mixtures,
+          target_osr_db=self.eval_target_osr_db)
+      calibrated, _ = evaluate_lib.evaluate_predictions(
+          on_screen, None, theta=theta)
+      results.update(calibration_offset=theta,
+                     calibrated_snr=calibrated['median_snr_db'])
+    return {k: float(v) for k, v in results.items() if v is not None}

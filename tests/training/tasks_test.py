@@ -215,6 +215,127 @@ class TasksTest(parameterized.TestCase, tf.test.TestCase):
                      float(fps[:-len('fps')]))
     self.assertEqual(gin.query_parameter('Trainer.learning_rate'), 1e-4)
 
+  def _evaluation_set(self, seed=0, num_on=3, num_off=4, num_samples=64):
+    """MoMs, their separated sources, logits and a model returning them.
+
+    The model looks the outputs up by the example index written into the
+    frames, so the task sees fixed sources and logits.
+    """
+    rng = np.random.default_rng(seed)
+    count = num_on + num_off
+    labels = np.array([1] * num_on + [0] * num_off)
+    # Two sources per MoM; the first one is the on-screen sound of the
+    # on-screen MoMs. Different gains, so the power weights differ.
+    sources = rng.normal(size=[count, 2, num_samples]) * rng.uniform(
+        0.2, 2.0, size=[count, 2, 1])
+    sources = sources.astype(np.float32)
+    logits = rng.normal(size=[count, 2]).astype(np.float32) * 2.0
+    audio = sources.sum(axis=1)
+    on_screen_audio = np.where(labels[:, None] == 1, sources[:, 0], 0.0)
+    frames = np.zeros([count, 1, 2, 2, 3], np.float32)
+    frames[:, 0, 0, 0, 0] = np.arange(count)
+
+    def model(batch):
+      index = np.asarray(batch['frames'])[:, 0, 0, 0, 0].astype(int)
+      return {'sources': sources[index], 'logits': logits[index]}
+
+    return dict(labels=labels, sources=sources, logits=logits, audio=audio,
+                on_screen_audio=on_screen_audio.astype(np.float32),
+                frames=frames, model=model)
+
+  @staticmethod
+  def _batches(data, batch_size, truth_key='on_screen_audio'):
+    batches = []
+    for start in range(0, len(data['labels']), batch_size):
+      part = slice(start, start + batch_size)
+      batch = {'audio': data['audio'][part], 'frames': data['frames'][part],
+               'labels': data['labels'][part]}
+      if truth_key == 'on_screen_audio':
+        batch['on_screen_audio'] = data['on_screen_audio'][part]
+      else:  # Semi-supervised layout: the primary is reference 0.
+        batch['reference_mixtures'] = np.stack(
+            [data['on_screen_audio'][part],
+             data['audio'][part] - data['on_screen_audio'][part]], axis=1)
+      batches.append(batch)
+    return batches
+
+  @staticmethod
+  def _oracle(data, theta):
+    """Median SNR / OSR and the power-weighted AUC, computed directly."""
+    probabilities = 1.0 / (1.0 + np.exp(-(data['logits'].astype(np.float64) +
+                                          theta)))
+    estimate = np.einsum('nm,nmt->nt', probabilities, data['sources'])
+    on = data['labels'] == 1
+    truth = data['on_screen_audio'][on]
+    snr = 10 * np.log10(np.sum(truth**2, -1) /
+                        np.sum((truth - estimate[on])**2, -1))
+    off_audio = data['audio'][~on]
+    osr = 10 * np.log10(np.sum(off_audio**2, -1) /
+                        np.sum(estimate[~on]**2, -1))
+    # AUC over all sources: on-screen label only for the first source of the
+    # on-screen MoMs; weights are the per-MoM normalised source powers.
+    power = np.sum(data['sources'].astype(np.float64)**2, -1)
+    weights = (power / power.sum(-1, keepdims=True)).ravel()
+    source_labels = np.zeros_like(power)
+    source_labels[on, 0] = 1
+    source_labels = source_labels.ravel()
+    scores = data['logits'].ravel()
+    numerator = denominator = 0.0
+    for i in np.flatnonzero(source_labels == 1):
+      for j in np.flatnonzero(source_labels == 0):
+        pair = weights[i] * weights[j]
+        denominator += pair
+        numerator += pair * ((scores[i] > scores[j]) +
+                             0.5 * (scores[i] == scores[j]))
+    return np.median(snr), np.median(osr), numerator / denominator
+
+  @parameterized.parameters(('on_screen_audio', 3), ('reference_mixtures', 2))
+  def test_audio_visual_evaluate_matches_direct_metrics(self, truth_key,
+                                                         batch_size):
+    data = self._evaluation_set()
+    batches = self._batches(data, batch_size, truth_key)
+    task = tasks.AudioVisualTask(eval_dataset_fn=lambda: batches,
+                                 eval_num_batches=len(batches),
+                                 eval_target_osr_db=6.0)
+    results = task.evaluate(data['model'])
+    snr, osr, auc = self._oracle(data, 0.0)
+    self.assertAllClose(results['snr'], snr, atol=1e-4)
+    self.assertAllClose(results['osr'], osr, atol=1e-4)
+    self.assertAllClose(results['auc'], auc, atol=1e-6)
+    self.assertEqual(results['num_on_screen'], 3)
+    self.assertEqual(results['num_off_screen'], 4)
+    # Calibration: at the reported offset the off-screen MoMs' median OSR is
+    # the target, and the calibrated SNR is the on-screen median there.
+    theta = results['calibration_offset']
+    calibrated_snr, calibrated_osr, _ = self._oracle(data, theta)
+    self.assertAllClose(calibrated_osr, 6.0, atol=0.02)
+    self.assertAllClose(results['calibrated_snr'], calibrated_snr, atol=1e-4)
+    self.assertNotAllClose(theta, 0.0)
+    # Selection works on these metrics, e.g. the paper's min(snr, osr).
+    self.assertAllClose(train_lib.selection_score(results, ('snr', 'osr')),
+                        min(snr, osr), atol=1e-4)
+
+  def test_audio_visual_evaluate_takes_eval_num_batches(self):
+    data = self._evaluation_set(num_on=4, num_off=4)
+    # Batches of 2 with labels [1, 1], [1, 1], [0, 0], [0, 0]: the first
+    # three batches hold 4 on-screen and 2 off-screen MoMs.
+    batches = self._batches(data, 2)
+    task = tasks.AudioVisualTask(eval_dataset_fn=lambda: batches,
+                                 eval_num_batches=3)
+    results = task.evaluate(data['model'])
+    self.assertEqual(results['num_on_screen'], 4)
+    self.assertEqual(results['num_off_screen'], 2)
+    self.assertNotIn('calibrated_snr', results)
+
+  def test_audio_visual_evaluate_needs_both_kinds_of_mom(self):
+    data = self._evaluation_set(num_on=4, num_off=4)
+    batches = self._batches(data, 2)
+    task = tasks.AudioVisualTask(eval_dataset_fn=lambda: batches,
+                                 eval_num_batches=2)  # On-screen MoMs only.
+    with self.assertRaisesRegex(ValueError, 'on-screen .* and off-screen'):
+      task.evaluate(data['model'])
+    self.assertIsNone(tasks.AudioVisualTask().evaluate(data['model']))
+
   def test_separator_pretraining_checkpoint_format(self):
     folder = self.create_tempdir().full_path
     options = synthetic.SceneOptions(clip_seconds=0.5, frame_size=(32, 32))
