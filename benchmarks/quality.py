@@ -56,9 +56,9 @@ retrained from scratch on the new checkpoints.
 Budgets: the demo's (`demo_lib.DemoConfig`), each overridable by a flag of
 the same name. At the time of writing: 384 / 256 / 256 train / validation /
 test clips of 2 s with 64 x 64 frames at 8 FPS, batch 8, 1500 separator,
-800 coincidence and 600 AudioScopeV2 steps per module (the demo's are 1000,
-with the best-validating checkpoint; here the last checkpoint of each
-module, `BENCHMARK_OVERRIDES`), half of the
+800 coincidence and 600 AudioScopeV2 steps per module (the last
+checkpoint of each; the demo evaluates the one that validated best,
+`BENCHMARK_OVERRIDES`), half of the
 AudioScopeV2 examples with a labelled primary (`--labelled_weight=0.5`;
 0 gives the paper's NOn-only batches), a quarter of each AudioScopeV2 batch
 turned into time-shifted-frame negatives (`--shifted_frames_fraction`),
@@ -142,7 +142,7 @@ def _format(value: Optional[float], digits: int = 2) -> str:
 
 # Where the benchmark's budget differs from the demo's: the modules are
 # compared at one fixed budget, the last checkpoint of 600 steps (the
-# demo trains 1000 and evaluates the checkpoint that validated best).
+# demo evaluates the checkpoint that validated best).
 BENCHMARK_OVERRIDES = {'audioscope_steps': 600, 'audioscope_steps_per_eval': 0}
 
 

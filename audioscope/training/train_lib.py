@@ -640,6 +640,16 @@ def train(model_dir: str,
   eval_writer = tf.summary.create_file_writer(
       os.path.join(model_dir, EVAL_SUMMARY_DIR))
   best = read_best(model_dir)
+  if best is not None and not latest:
+    # A best model with no checkpoint to resume from is from an earlier run
+    # (stopped before its first checkpoint, or with other settings): this
+    # run starts over, so it must not be measured against it.
+    logging.warning(
+        'Discarding %s (step %d of an earlier run): %s has no checkpoint to '
+        'resume from, so training starts over.',
+        os.path.join(model_dir, BEST_DIR), best['step'], model_dir)
+    tf.io.gfile.rmtree(os.path.join(model_dir, BEST_DIR))
+    best = None
 
   step = trainer.step
   progress = summaries.ProgressLogger(num_steps, batch_size, start_step=step)

@@ -180,6 +180,26 @@ class TrainLibTest(parameterized.TestCase, tf.test.TestCase):
     for a, b in zip(restored.trainable_variables, weights_at[4]):
       self.assertAllClose(a, b)
 
+  def test_a_fresh_start_discards_an_earlier_runs_best(self):
+    model_dir = self.create_tempdir().full_path
+    # An earlier run validated at step 2 with a high score, then stopped
+    # before its first checkpoint (steps_per_checkpoint=8).
+    with self.assertRaises(StopIteration):
+      scores = iter([{'snr': 50.0, 'osr': 50.0}])
+      _train(model_dir, num_steps=8, steps_per_eval=2,
+             steps_per_checkpoint=8, evaluate_fn=lambda model: next(scores))
+    self.assertEqual(train_lib.read_best(model_dir)['score'], 50.0)
+    self.assertIsNone(tf.train.latest_checkpoint(model_dir))
+    # The restarted run keeps its own best, although it scores lower.
+    scores = iter([{'snr': 1.0, 'osr': 1.0}, {'snr': 3.0, 'osr': 2.0},
+                   {'snr': 1.0, 'osr': 1.0}, {'snr': 1.0, 'osr': 1.0}])
+    _train(model_dir, num_steps=8, steps_per_eval=2, steps_per_checkpoint=8,
+           evaluate_fn=lambda model: next(scores))
+    best = train_lib.read_best(model_dir)
+    self.assertEqual((best['step'], best['score']), (4, 2.0))
+    self.assertEndsWith(
+        tf.train.latest_checkpoint(os.path.join(model_dir, 'best')), 'ckpt-4')
+
   def test_missing_selection_metric_is_named(self):
     with self.assertRaisesRegex(ValueError, 'selection_metrics'):
       _train(self.create_tempdir().full_path, num_steps=2, steps_per_eval=2,
