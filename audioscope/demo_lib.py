@@ -50,11 +50,11 @@ steps and 600 AudioScopeV2 steps, half of whose examples have a labelled
 primary (`labelled_weight`; 0 is the paper's NOn-only training), with op
 determinism on (`train.deterministic_ops` in the demo gin; reruns of the
 AudioScopeV2 stage still drift apart after a few hundred steps on CPU, see
-the README). Measured on 2 quiet CPU cores: data 8 s, separator 374 s,
-coincidence 144 s, AudioScopeV2 346 s, evaluation 30 s, export 29 s,
-separation 11 s: 15.7 minutes in all (16.6 with the README command's
-set-up; 19.6 minutes in an earlier measurement with the previous
-recipe).
+the README). Measured on 2 CPU cores on a slowish day (the same separator
+stage took 374 s on a quiet one): data 9 s, separator 449 s, coincidence
+186 s, AudioScopeV2 487 s with its 6 validations, evaluation 35 s, export
+33 s, separation 14 s: 20.2 minutes in all (21.4 with the README
+command's set-up; 16.6 without validation on a quiet day).
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage
@@ -558,6 +558,8 @@ class Demo:
           'validation': best['metrics'],
           'checkpoint': tf.train.latest_checkpoint(
               os.path.join(self.dirs['audioscope'], train_lib.BEST_DIR))}
+      artefacts['audioscope_selected_checkpoint'] = (
+          artefacts['audioscope_selected']['checkpoint'])
       logging.info('AudioScopeV2: step %d of %d validated best (min(%s) = '
                    '%.3f); the evaluation and the export use it.',
                    best['step'], config.audioscope_steps,

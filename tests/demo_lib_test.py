@@ -177,6 +177,8 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(selected['score'], min(selected['validation']['snr'],
                                                selected['validation']['osr']))
     self.assertEndsWith(selected['checkpoint'], f"best/ckpt-{best['step']}")
+    self.assertEqual(artefacts['audioscope_selected_checkpoint'],
+                     selected['checkpoint'])
     with open(os.path.join(artefacts['saved_model'],
                            export_lib.METADATA_FILE)) as f:
       self.assertEqual(json.load(f)['checkpoint'], selected['checkpoint'])
