@@ -403,7 +403,10 @@ class Demo:
         model_dir, dataset_fn=dataset_fn, num_steps=num_steps,
         batch_size=self.config.batch_size,
         steps_per_loop=summary_every, steps_per_summary=summary_every,
-        steps_per_checkpoint=num_steps, steps_per_eval=steps_per_eval,
+        # A checkpoint at every validation too, so that an interrupted
+        # stage resumes from the last one.
+        steps_per_checkpoint=steps_per_eval or num_steps,
+        steps_per_eval=steps_per_eval,
         selection_metrics=tuple(selection_metrics),
         max_to_keep=1, seed=self.config.seed, **extra)
     losses = {k: float(v) for k, v in trainer.last_losses.items()}

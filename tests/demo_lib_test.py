@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+from unittest import mock
 
 from absl.testing import parameterized
 import av
@@ -135,6 +136,36 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(FileNotFoundError,
                                 "run the demo's separator stage"):
       demo.restore_separator()
+
+  def test_interrupted_audioscope_stage_resumes_from_its_last_validation(self):
+    output_dir = self.create_tempdir().full_path
+    config = demo_lib.fast_config(audioscope_steps_per_eval=1)
+    demo_lib.Demo(output_dir, config).run(last_stage='coincidence')
+    original = tasks.AudioVisualTask.evaluate
+    calls = []
+
+    def evaluate_then_fail(task, model):
+      calls.append(model)
+      if len(calls) == 2:
+        raise RuntimeError('interrupted')
+      return original(task, model)
+
+    with mock.patch.object(tasks.AudioVisualTask, 'evaluate',
+                           evaluate_then_fail):
+      with self.assertRaisesRegex(RuntimeError, 'interrupted'):
+        demo_lib.Demo(output_dir, config).run(last_stage='audioscope')
+    model_dir = os.path.join(output_dir, 'audioscope')
+    # The checkpoint of step 2 was written before its validation failed.
+    self.assertEndsWith(tf.train.latest_checkpoint(model_dir), 'ckpt-2')
+    self.assertEqual(train_lib.read_best(model_dir)['step'], 1)
+    with self.assertLogs('absl', level='INFO') as logs:
+      summary = demo_lib.Demo(output_dir, config).run(last_stage='audioscope')
+    self.assertTrue(any('Resumed from' in line and 'ckpt-2' in line
+                        for line in logs.output), logs.output)
+    self.assertEndsWith(summary['artefacts']['audioscope_checkpoint'],
+                        f'ckpt-{config.audioscope_steps}')
+    self.assertIn(summary['artefacts']['audioscope_selected']['step'],
+                  (1, 3))
 
   def test_fast_demo_writes_every_artefact_and_resumes(self):
     output_dir = self.create_tempdir().full_path
