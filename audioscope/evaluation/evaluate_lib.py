@@ -57,6 +57,15 @@ Conventions (documented choices):
   MoM is p * x, which on 0 dB MoMs cannot beat x/2 in SNR.
 * MixIT* (arXiv 4.3) is the SI-SNR of the sum of the sources MixIT assigns
   to x_on, on the on-screen MoMs; it is not reported for single mixtures.
+* "Suppression of the on-screen part" and "of the off-screen part" (not in
+  the papers) split the on-screen estimate of an on-screen MoM along the
+  same MixIT assignment a: part = sum_m a_m s_m (or 1 - a_m), kept part =
+  sum_m sigmoid(l_m + theta) a_m s_m, suppression = `metrics.osr(part,
+  kept part)`. The first should be near 0 dB, the second near the OSR of
+  the off-screen MoMs; an off-screen part suppressed much less than the
+  off-screen MoMs means the classifier lets a clip-level "something in view
+  sounds" cue decide for every source of the MoM. Medians over the MoMs
+  whose part is not silent; not reported for single mixtures.
 * The off-screen reference of an example is x - x_on.
 
 Example:
@@ -112,7 +121,9 @@ ROWS = (ROW_NO_PROCESSING, ROW_NO_PROCESSING_HALF, ROW_UNCALIBRATED,
 COLUMNS = (('median_snr_db', 'SNR (dB)'), ('median_si_snr_db', 'SI-SNR (dB)'),
            ('median_osr_db', 'OSR (dB)'), ('auc', 'AUC'),
            ('within_auc', 'AUC within MoM'),
-           ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'))
+           ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'),
+           ('median_on_screen_part_suppression_db', 'On-part supp. (dB)'),
+           ('median_off_screen_part_suppression_db', 'Off-part supp. (dB)'))
 SINGLE_MIXTURE_COLUMNS = (('median_snr_db', 'On: SNR (dB)'),
                           ('median_si_snr_db', 'On: SI-SNR (dB)'),
                           ('median_osr_db', 'Off: OSR (dB)'), ('auc', 'AUC'))
@@ -513,17 +524,26 @@ def _on_screen_metrics(on_screen: Predictions, theta: float,
   si_snr = np.asarray(metrics.si_snr(references, estimate))
   input_snr = np.asarray(
       metrics.snr(references, on_screen.mixtures.astype(np.float64)))
+  parts = {}
   if single_mixture:
     assignments = np.ones([on_screen.num_examples, on_screen.num_sources],
                           np.float32)
     oracle = None
   else:
     assignments = mixit_assignments(on_screen)
+    sources = on_screen.sources.astype(np.float64)
     oracle_estimate = np.einsum('nm,nmt->nt', assignments.astype(np.float64),
-                                on_screen.sources.astype(np.float64))
+                                sources)
     oracle = np.asarray(metrics.si_snr(references, oracle_estimate))
+    probabilities = on_screen.probabilities(theta)
+    for name, membership in (('on_screen_part', assignments),
+                             ('off_screen_part', 1.0 - assignments)):
+      membership = membership.astype(np.float64)
+      part = np.einsum('nm,nmt->nt', membership, sources)
+      kept = np.einsum('nm,nmt->nt', membership * probabilities, sources)
+      parts[name] = (np.asarray(metrics.osr(part, kept)), _active(part))
   return dict(active=active, snr=snr, si_snr=si_snr, input_snr=input_snr,
-              oracle=oracle, assignments=assignments)
+              oracle=oracle, assignments=assignments, parts=parts)
 
 
 def evaluate_predictions(on_screen: Optional[Predictions],
@@ -548,11 +568,16 @@ def evaluate_predictions(on_screen: Optional[Predictions],
     AUC-ROC over the sources of both sets); within_auc
     (`metrics.within_example_auc` over the on-screen examples: does the
     classifier rank a MoM's on-screen sources above its off-screen ones;
-    None for single mixtures); num_on_screen, num_off_screen,
-    num_on_screen_silent, num_off_screen_silent. A metric that cannot be
-    computed (no such examples, or one class only for the AUC) is None.
+    None for single mixtures); median_on_screen_part_suppression_db and
+    median_off_screen_part_suppression_db (how much the on-screen estimate
+    of an on-screen MoM suppresses the sources MixIT assigns to x_on and
+    those it assigns to x_off, in dB as the OSR; None for single mixtures);
+    num_on_screen, num_off_screen, num_on_screen_silent,
+    num_off_screen_silent. A metric that cannot be computed (no such
+    examples, or one class only for the AUC) is None.
     rows: one dict per example (clip_id, set, label, theta, snr_db,
-    si_snr_db, input_snr_db, mixit_oracle_si_snr_db, osr_db, active,
+    si_snr_db, input_snr_db, mixit_oracle_si_snr_db, osr_db,
+    on_screen_part_suppression_db, off_screen_part_suppression_db, active,
     probabilities), None where a metric does not apply.
 
   Raises:
@@ -570,7 +595,9 @@ def evaluate_predictions(on_screen: Optional[Predictions],
   theta = float(theta)
   summary = dict(theta=theta, median_snr_db=None, median_si_snr_db=None,
                  median_osr_db=None, auc=None, within_auc=None,
-                 median_mixit_oracle_si_snr_db=None, num_on_screen=0,
+                 median_mixit_oracle_si_snr_db=None,
+                 median_on_screen_part_suppression_db=None,
+                 median_off_screen_part_suppression_db=None, num_on_screen=0,
                  num_off_screen=0, num_on_screen_silent=0,
                  num_off_screen_silent=0)
   rows = []
@@ -587,18 +614,28 @@ def evaluate_predictions(on_screen: Optional[Predictions],
     if result['oracle'] is not None:
       summary['median_mixit_oracle_si_snr_db'] = _median(
           result['oracle'][active])
+    part_values = {}
+    for name, (suppression, part_active) in result['parts'].items():
+      counted = active & part_active
+      summary[f'median_{name}_suppression_db'] = _median(
+          suppression[counted])
+      part_values[name] = np.where(counted, suppression, np.nan)
     probabilities = on_screen.probabilities(theta)
     for i in range(on_screen.num_examples):
-      rows.append(
-          dict(clip_id=on_screen.clip_ids[i], set='on_screen',
-               label=int(on_screen.labels[i]), theta=theta,
-               snr_db=float(result['snr'][i]),
-               si_snr_db=float(result['si_snr'][i]),
-               input_snr_db=float(result['input_snr'][i]),
-               mixit_oracle_si_snr_db=(None if result['oracle'] is None else
-                                       float(result['oracle'][i])),
-               osr_db=None, active=bool(active[i]),
-               probabilities=probabilities[i].tolist()))
+      row = dict(clip_id=on_screen.clip_ids[i], set='on_screen',
+                 label=int(on_screen.labels[i]), theta=theta,
+                 snr_db=float(result['snr'][i]),
+                 si_snr_db=float(result['si_snr'][i]),
+                 input_snr_db=float(result['input_snr'][i]),
+                 mixit_oracle_si_snr_db=(None if result['oracle'] is None else
+                                         float(result['oracle'][i])),
+                 osr_db=None, active=bool(active[i]),
+                 probabilities=probabilities[i].tolist())
+      for name in ('on_screen_part', 'off_screen_part'):
+        value = part_values[name][i] if name in part_values else np.nan
+        row[f'{name}_suppression_db'] = (None if np.isnan(value) else
+                                         float(value))
+      rows.append(row)
     auc_parts.append((result['assignments'], on_screen.logits,
                       on_screen.sources))
     if not single_mixture:
@@ -627,7 +664,8 @@ def evaluate_predictions(on_screen: Optional[Predictions],
                label=int(off_screen.labels[i]), theta=theta, snr_db=None,
                si_snr_db=None, input_snr_db=None,
                mixit_oracle_si_snr_db=None, osr_db=float(osr[i]),
-               active=bool(active[i]),
+               on_screen_part_suppression_db=None,
+               off_screen_part_suppression_db=None, active=bool(active[i]),
                probabilities=probabilities[i].tolist()))
     auc_parts.append((np.zeros_like(probabilities), off_screen.logits,
                       off_screen.sources))
@@ -652,7 +690,8 @@ def baselines(on_screen: Optional[Predictions],
 
   SNR(x_on, x) and SNR(x_on, x / 2) (and SI-SNR, the same for both) over the
   non-silent on-screen examples; OSR(x, x) = 0 dB and OSR(x, x / 2) =
-  6.02 dB over the non-silent off-screen examples. No AUC or MixIT*.
+  6.02 dB over the non-silent off-screen examples. No AUC, MixIT* or part
+  suppressions (they need separated sources).
 
   Returns:
     {ROW_NO_PROCESSING: summary, ROW_NO_PROCESSING_HALF: summary}, with the
@@ -662,7 +701,9 @@ def baselines(on_screen: Optional[Predictions],
   for name, gain in ((ROW_NO_PROCESSING, 1.0), (ROW_NO_PROCESSING_HALF, 0.5)):
     summary = dict(theta=None, median_snr_db=None, median_si_snr_db=None,
                    median_osr_db=None, auc=None, within_auc=None,
-                   median_mixit_oracle_si_snr_db=None)
+                   median_mixit_oracle_si_snr_db=None,
+                   median_on_screen_part_suppression_db=None,
+                   median_off_screen_part_suppression_db=None)
     if on_screen is not None and on_screen.num_examples:
       references = on_screen.on_screen_references.astype(np.float64)
       estimate = gain * on_screen.mixtures.astype(np.float64)
@@ -732,7 +773,10 @@ def markdown_report(summary: Mapping[str, Any]) -> str:
       'examples; SNR, SI-SNR and MixIT* on the on-screen set, OSR on the '
       'off-screen set, power-weighted AUC-ROC over both; AUC within MoM '
       'compares only sources of the same on-screen MoM (0.5: the classifier '
-      'does not tell them apart).', '',
+      'does not tell them apart). On-part and off-part supp.: how much the '
+      'on-screen estimate of an on-screen MoM suppresses the sources MixIT '
+      'assigns to x_on (best 0 dB) and to x - x_on (best as high as the '
+      'OSR or higher).', '',
       markdown_table(summary['results'])
   ]
   cal = summary.get('calibration')
@@ -754,7 +798,9 @@ def markdown_report(summary: Mapping[str, Any]) -> str:
 
 _CSV_FIELDS = ('operating_point', 'split', 'clip_id', 'set', 'label', 'theta',
                'active', 'snr_db', 'si_snr_db', 'input_snr_db',
-               'mixit_oracle_si_snr_db', 'osr_db', 'probabilities')
+               'mixit_oracle_si_snr_db', 'osr_db',
+               'on_screen_part_suppression_db',
+               'off_screen_part_suppression_db', 'probabilities')
 
 
 def write_per_example_csv(path: str,

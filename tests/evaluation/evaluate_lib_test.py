@@ -255,9 +255,60 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
                         np.median(_np_snr(x_on, estimate)), atol=1e-3)
 
   def test_single_mixtures_have_no_within_auc(self):
-    summary, _ = evaluate_lib.evaluate_predictions(
+    summary, rows = evaluate_lib.evaluate_predictions(
         self.on_screen, self.off_screen, single_mixture=True)
     self.assertIsNone(summary['within_auc'])
+    self.assertIsNone(summary['median_on_screen_part_suppression_db'])
+    self.assertIsNone(summary['median_off_screen_part_suppression_db'])
+    self.assertIsNone(rows[0]['off_screen_part_suppression_db'])
+
+  @parameterized.parameters(0.0, 0.7, -1.5)
+  def test_part_suppressions_against_numpy(self, theta):
+    """Each part of an on-screen MoM is scaled by its source's probability.
+
+    The oracle sources are [x_on, x_off], so the on-screen part keeps
+    sigmoid(l_0 + theta) x_on and the off-screen part sigmoid(l_1 + theta)
+    x_off. The second MoM's off-screen part is silenced: it is left out of
+    that median and its row has None.
+    """
+    rng = np.random.default_rng(3)
+    sources = self.on_screen.sources.copy()
+    sources[1, 1] = 0.0
+    on_screen = dataclasses.replace(
+        self.on_screen, sources=sources,
+        mixtures=self.on_screen.mixtures - self.on_screen.sources[:, 1] *
+        (np.arange(4) == 1)[:, None],
+        off_screen_references=sources[:, 1],
+        logits=rng.normal(scale=2.0, size=self.on_screen.logits.shape))
+    summary, rows = evaluate_lib.evaluate_predictions(on_screen,
+                                                      self.off_screen, theta)
+    p = _sigmoid(on_screen.logits.astype(np.float64) + theta)
+    x_on = self.data['on_screen_audio'][:4].astype(np.float64)
+    x_off = sources[:, 1].astype(np.float64)
+    on_part = _np_osr(x_on, p[:, :1] * x_on)
+    off_part = _np_osr(x_off, p[:, 1:] * x_off)
+    self.assertAllClose(on_part, -20 * np.log10(p[:, 0]), atol=1e-4)
+    self.assertAllClose(summary['median_on_screen_part_suppression_db'],
+                        np.median(on_part), atol=1e-4)
+    self.assertAllClose(summary['median_off_screen_part_suppression_db'],
+                        np.median(off_part[[0, 2, 3]]), atol=1e-4)
+    self.assertAllClose([r['on_screen_part_suppression_db'] for r in rows[:4]],
+                        on_part, atol=1e-4)
+    self.assertIsNone(rows[1]['off_screen_part_suppression_db'])
+    self.assertAllClose(rows[2]['off_screen_part_suppression_db'],
+                        off_part[2], atol=1e-4)
+    self.assertIsNone(rows[4]['on_screen_part_suppression_db'])
+
+  def test_presence_only_logits_suppress_both_parts_alike(self):
+    """The clip-level classifier: both parts lose -20 log10 sigmoid(l)."""
+    on_screen = dataclasses.replace(
+        self.on_screen, logits=np.full_like(self.on_screen.logits, 0.4))
+    summary, _ = evaluate_lib.evaluate_predictions(on_screen, self.off_screen)
+    expected = -20 * np.log10(_sigmoid(0.4))
+    self.assertAllClose(summary['median_on_screen_part_suppression_db'],
+                        expected, atol=1e-4)
+    self.assertAllClose(summary['median_off_screen_part_suppression_db'],
+                        expected, atol=1e-4)
 
   def test_baselines(self):
     results = evaluate_lib.baselines(self.on_screen, self.off_screen)
@@ -355,7 +406,9 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
             'Model, calibrated to 6 dB OSR on test',
     }
     keys = ('median_snr_db', 'median_si_snr_db', 'median_osr_db', 'auc',
-            'within_auc', 'median_mixit_oracle_si_snr_db')
+            'within_auc', 'median_mixit_oracle_si_snr_db',
+            'median_on_screen_part_suppression_db',
+            'median_off_screen_part_suppression_db')
     for row, label in labels.items():
       cells = tables[label][0]
       values = written['results'][row]
