@@ -110,7 +110,9 @@ PROBES = (('true_video', 'True'), ('blank_video', 'Blank'),
 COLUMNS = (('median_snr_db', 'SNR (dB)'), ('median_si_snr_db', 'SI-SNR (dB)'),
            ('median_osr_db', 'OSR (dB)'), ('auc', 'AUC'),
            ('within_auc', 'AUC within MoM'),
-           ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'))
+           ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'),
+           ('median_on_screen_part_suppression_db', 'On-part supp. (dB)'),
+           ('median_off_screen_part_suppression_db', 'Off-part supp. (dB)'))
 BASELINE_LABELS = {'x': 'No processing (x_on = x, 0 dB OSR)',
                    'x/2': 'No processing (x_on = x/2, 6 dB OSR)'}
 SYNCHRONY_DIR = 'synchrony_baseline'

@@ -41,7 +41,9 @@ _AUDIOSCOPE_STEPS = 2
 _COLUMNS = {'theta': 'theta', 'SNR (dB)': 'median_snr_db',
             'SI-SNR (dB)': 'median_si_snr_db', 'OSR (dB)': 'median_osr_db',
             'AUC': 'auc', 'AUC within MoM': 'within_auc',
-            'MixIT* (dB)': 'median_mixit_oracle_si_snr_db'}
+            'MixIT* (dB)': 'median_mixit_oracle_si_snr_db',
+            'On-part supp. (dB)': 'median_on_screen_part_suppression_db',
+            'Off-part supp. (dB)': 'median_off_screen_part_suppression_db'}
 _PROBES = {'True': 'true_video', 'Blank': 'blank_video',
            'Replaced': 'replaced_video'}
 
