@@ -332,7 +332,8 @@ class Demo:
           data_dir=self.dirs['data'], split=split, style=f'filtered_{kind}'))
     return pairs
 
-  def _mom_dataset(self, split: str, kinds=('on_screen', 'off_screen')):
+  def mom_dataset(self, split: str, kinds=('on_screen', 'off_screen')):
+    """`() -> tf.data.Dataset` of a split's filtered MoMs (evaluation)."""
     return functools.partial(
         pipeline.mom_eval_dataset, file_pattern=self._data_pattern(split),
         pairs=self._mom_pairs(split, kinds),
@@ -380,7 +381,8 @@ class Demo:
   def _train(self, stage: str, stage_gin: str, dataset_fn, num_steps: int,
              params: Sequence[str] = (), task_fn=None,
              steps_per_eval: Optional[int] = None,
-             selection_metrics: Sequence[str] = ('snr', 'osr')
+             selection_metrics: Sequence[str] = ('snr', 'osr'),
+             checkpoint_every: Optional[int] = None
              ) -> Dict[str, Any]:
     """Trains one stage into `dirs[stage]` (resuming); returns artefacts.
 
@@ -394,6 +396,8 @@ class Demo:
         takes its other settings from it); None: the gin's `train.task`.
       steps_per_eval: steps between validations (None: none).
       selection_metrics: `train.selection_metrics`.
+      checkpoint_every: keep a checkpoint every this many steps, all of them
+        (None: one, written at every validation and at the end).
     """
     model_dir = self.dirs[stage]
     self._parse_gin(stage_gin, params)
@@ -405,10 +409,12 @@ class Demo:
         steps_per_loop=summary_every, steps_per_summary=summary_every,
         # A checkpoint at every validation too, so that an interrupted
         # stage resumes from the last one.
-        steps_per_checkpoint=steps_per_eval or num_steps,
+        steps_per_checkpoint=(checkpoint_every or steps_per_eval or
+                              num_steps),
         steps_per_eval=steps_per_eval,
         selection_metrics=tuple(selection_metrics),
-        max_to_keep=1, seed=self.config.seed, **extra)
+        max_to_keep=None if checkpoint_every else 1, seed=self.config.seed,
+        **extra)
     losses = {k: float(v) for k, v in trainer.last_losses.items()}
     logging.info('%s: step %d, last losses %s', stage, trainer.step, losses)
     gin.clear_config()
@@ -535,8 +541,15 @@ class Demo:
         pipeline.semi_supervised_dataset,
         weights=(1.0 - weight, weight / 2, weight / 2), **common)
 
-  def train_audioscope(self) -> Dict[str, Any]:
-    """Trains AudioScopeV2; validates every `audioscope_steps_per_eval`."""
+  def train_audioscope(self, checkpoint_every: Optional[int] = None
+                       ) -> Dict[str, Any]:
+    """Trains AudioScopeV2; validates every `audioscope_steps_per_eval`.
+
+    Args:
+      checkpoint_every: also keep a checkpoint every this many steps, all of
+        them (for studies of the training trajectory,
+        `benchmarks/checkpoint_selection.py`); None: the demo's single one.
+    """
     config = self.config
     every = config.audioscope_steps_per_eval or None
     task_fn = None
@@ -547,12 +560,13 @@ class Demo:
       batches = -(-moms // config.batch_size)  # The whole set (ceil).
       task_fn = functools.partial(
           tasks.AudioVisualTask,
-          eval_dataset_fn=self._mom_dataset('validation'),
+          eval_dataset_fn=self.mom_dataset('validation'),
           eval_num_batches=batches, eval_target_osr_db=config.target_osr_db)
     artefacts = self._train(
         'audioscope', self._audioscope_gin(), self._audioscope_dataset_fn(),
         config.audioscope_steps, self._audioscope_params(), task_fn=task_fn,
-        steps_per_eval=every, selection_metrics=config.selection_metrics)
+        steps_per_eval=every, selection_metrics=config.selection_metrics,
+        checkpoint_every=checkpoint_every)
     best = train_lib.read_best(self.dirs['audioscope']) if every else None
     if best is not None:
       artefacts['audioscope_selected'] = {
@@ -593,17 +607,29 @@ class Demo:
         'the demo\'s separator gin')
     return separator, prefix
 
-  def _restore_audioscope(self):
-    """The AudioScopeV2 the evaluation and export use: best or last."""
-    selected = (self.config.audioscope_steps_per_eval and
-                train_lib.read_best(self.dirs['audioscope']) is not None)
+  def restore_audioscope(self, checkpoint: Optional[str] = None):
+    """An AudioScopeV2 of the AudioScopeV2 stage.
+
+    Args:
+      checkpoint: 'best', 'latest' or a checkpoint prefix; None: the one the
+        evaluation and the export use (best when the stage validated, else
+        latest).
+
+    Returns:
+      (model, checkpoint prefix, constants) of `export_lib.restore_model`,
+      which leaves the model dir's operative gin config parsed.
+    """
+    if checkpoint is None:
+      selected = (self.config.audioscope_steps_per_eval and
+                  train_lib.read_best(self.dirs['audioscope']) is not None)
+      checkpoint = 'best' if selected else 'latest'
     model, prefix, constants = export_lib.restore_model(
-        self.dirs['audioscope'], 'best' if selected else 'latest',
-        model_type='audioscope_v2', frame_size=self.frame_size)
+        self.dirs['audioscope'], checkpoint, model_type='audioscope_v2',
+        frame_size=self.frame_size)
     return model, prefix, constants
 
   def evaluate(self) -> Dict[str, Any]:
-    model, prefix, _ = self._restore_audioscope()
+    model, prefix, _ = self.restore_audioscope()
     return self.evaluate_model_fn(model, self.dirs['evaluation'],
                                   step=int(prefix.rsplit('-', 1)[-1]))
 
@@ -630,8 +656,8 @@ class Demo:
         global_batch_size=self.config.batch_size, **self._clip_kwargs())
     summary = evaluate_lib.evaluate_model(
         model_fn, output_dir,
-        test_dataset=self._mom_dataset('test'),
-        validation_dataset=self._mom_dataset('validation'),
+        test_dataset=self.mom_dataset('test'),
+        validation_dataset=self.mom_dataset('validation'),
         single_mixture_dataset=single,
         probe_dataset=functools.partial(single, labels=(1,)),
         stored_theta=0.0, target_osr_db=self.config.target_osr_db,
@@ -664,7 +690,7 @@ class Demo:
     results = json_io.read_json(os.path.join(self.dirs['evaluation'],
                                              RESULTS_FILE))
     theta = float(results['calibration']['theta'])
-    model, prefix, constants = self._restore_audioscope()
+    model, prefix, constants = self.restore_audioscope()
     export_dir = os.path.join(self.dirs['export'], 'saved_model')
     export_lib.export_saved_model(
         model, export_dir, calibration_offset=theta,

@@ -262,7 +262,7 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     demo = demo_lib.Demo(output_dir, config)
     separator, prefix = demo.restore_separator()
     self.assertEqual(prefix, artefacts['separator_checkpoint'])
-    model, _, _ = demo._restore_audioscope()
+    model, _, _ = demo.restore_audioscope()
     model.load_separator_checkpoint(demo.dirs['separator'])
     audio = np.random.default_rng(0).normal(size=(2, 16000)).astype(np.float32)
     self.assertAllClose(separator(audio, training=False),

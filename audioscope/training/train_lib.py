@@ -492,7 +492,7 @@ def train(model_dir: str,
                                          Mapping[str, float]]] = None,
           selection_metrics: Sequence[str] = ('snr', 'osr'),
           init_checkpoints: Optional[Mapping[str, InitCheckpoint]] = None,
-          max_to_keep: int = 5,
+          max_to_keep: Optional[int] = 5,
           checkpoint_input_iterator: bool = True,
           input_resume_fallback: str = 'reseed',
           seed: int = 0,
@@ -526,7 +526,7 @@ def train(model_dir: str,
       kept in `model_dir/best`.
     init_checkpoints: pre-trained sub-models (see `restore_init_checkpoints`),
       used only when `model_dir` has no checkpoint of its own.
-    max_to_keep: checkpoints kept in `model_dir`.
+    max_to_keep: checkpoints kept in `model_dir` (None: all).
     checkpoint_input_iterator: save the input iterator in the checkpoint
       (exact resumption) when it can be saved: with the default strategy
       (one device); in TF 2.15 the iterators of MirroredStrategy and
