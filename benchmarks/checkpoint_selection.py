@@ -62,7 +62,6 @@ import dataclasses
 import functools
 import math
 import os
-import platform
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
@@ -79,6 +78,11 @@ from audioscope import json_io
 from audioscope.bin import demo_flags
 from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
+
+try:
+  from benchmarks import benchmark_utils  # pylint: disable=g-import-not-at-top
+except ImportError:  # Run as a script: benchmarks/ is sys.path[0].
+  import benchmark_utils  # pylint: disable=g-import-not-at-top
 
 SHARED_DIR = 'shared'
 TRAJECTORY_FILE = 'trajectory.json'
@@ -336,9 +340,9 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       f'alignment {budget["alignment"]}; this run took '
       f'{budget["minutes_this_run"]:.1f} minutes',
       f'* {machine["cpu_count"]} CPUs, {machine["platform"]}, TensorFlow '
-      f'{machine["tensorflow"]}; load average at the start '
-      f'{machine["load_average_at_start"][0]:.2f}, at the end '
-      f'{machine["load_average_at_end"][0]:.2f}', '']
+      f'{machine.get("tensorflow")}; 1-minute load average at the start '
+      f'{report["machine_at_start"]["load_average"][0]:.2f}, at the end '
+      f'{machine["load_average"][0]:.2f}', '']
   return '\n'.join(lines)
 
 
@@ -380,7 +384,7 @@ def run_benchmark(output_dir: str, seeds: Sequence[int] = (0, 1),
   if select_within[0] < 1:
     raise ValueError(f'select_within must be steps >= 1, got {select_within}.')
   start = time.monotonic()
-  load_at_start = list(os.getloadavg())
+  machine_at_start = benchmark_utils.machine_info()
   output_dir = os.path.abspath(output_dir)
   os.makedirs(output_dir, exist_ok=True)
   shared_dir = os.path.join(output_dir, SHARED_DIR)
@@ -406,15 +410,10 @@ def run_benchmark(output_dir: str, seeds: Sequence[int] = (0, 1),
       'trajectories': trajectories,
       'analysis': analysis,
       'budget': budget,
-      'machine': {
-          'cpu_count': os.cpu_count(),
-          'load_average_at_start': load_at_start,
-          'load_average_at_end': list(os.getloadavg()),
-          'platform': platform.platform(),
-          'tensorflow': tf.__version__,
-      },
+      'machine': machine_at_start,
   }
-  json_io.write_json(os.path.join(output_dir, JSON_FILE), report)
+  report = json_io.read_json(benchmark_utils.write_json(
+      os.path.join(output_dir, JSON_FILE), report, note=None))
   json_io.write_text(os.path.join(output_dir, MARKDOWN_FILE),
                      markdown_report(report))
   logging.info('Wrote %s and %s.', os.path.join(output_dir, JSON_FILE),
