@@ -13,7 +13,7 @@
 # limitations under the License.
 r"""Checkpoint trajectories of the demo's AudioScopeV2 stage, and early stopping.
 
-  python benchmarks/checkpoint_selection.py --output_dir=/tmp/ckpt  # ~60 min
+  python benchmarks/checkpoint_selection.py --output_dir=/tmp/ckpt  # ~61 min
   python benchmarks/checkpoint_selection.py --output_dir=/tmp/ckpt_fast --fast
   python benchmarks/checkpoint_selection.py --output_dir=/tmp/ckpt \
       --seeds=0,1,2 --audioscope_steps=1500 --select_within=600,1000,1500
@@ -51,10 +51,11 @@ further) and evaluated checkpoints are not evaluated again.
 Budgets: the demo's (`demo_lib.DemoConfig`, the same flags) with
 `BENCHMARK_OVERRIDES` (1000 AudioScopeV2 steps, no validation inside the
 training: every checkpoint is evaluated here). Measured on 2 CPU cores
-(session 7, with the script this benchmark grew from): about 12 minutes for
-the shared stages, then about 25 per seed for 1000 steps with a
-checkpoint every 50 (training 13, 20 evaluations of 256 validation and
-256 test MoMs 12). --fast takes the demo's smoke budgets (tiny shapes, 4
+(session 8): 49 minutes for the two default seeds on shared stages that
+were already there (per seed 12.5-13.5 minutes of training and 20
+evaluations of about 33 s, each over 256 validation and 256 test MoMs),
+plus about 12 minutes when the shared stages have to run.
+--fast takes the demo's smoke budgets (tiny shapes, 4
 steps, a checkpoint every 2); its numbers only show that everything runs.
 """
 
