@@ -407,8 +407,8 @@ class Demo:
         model_dir, dataset_fn=dataset_fn, num_steps=num_steps,
         batch_size=self.config.batch_size,
         steps_per_loop=summary_every, steps_per_summary=summary_every,
-        # A checkpoint at every validation too, so that an interrupted
-        # stage resumes from the last one.
+        # A checkpoint at every validation too (or every checkpoint_every
+        # steps), so that an interrupted stage resumes from the last one.
         steps_per_checkpoint=(checkpoint_every or steps_per_eval or
                               num_steps),
         steps_per_eval=steps_per_eval,

@@ -317,6 +317,15 @@ def loglog_slope(xs: Sequence[float], ys: Sequence[float]) -> Optional[float]:
 # ------------------------------------------------------------------ Output ---
 
 
+def markdown_table(header: Sequence[str],
+                   rows: Sequence[Sequence[str]]) -> List[str]:
+  """Lines of a Markdown table: first column left-aligned, the rest right."""
+  lines = ['| ' + ' | '.join(header) + ' |',
+           '|' + '|'.join(['---'] + ['---:'] * (len(header) - 1)) + '|']
+  lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
+  return lines
+
+
 def write_json(path: str, results: Dict[str, Any],
                note: Optional[str] = LOAD_NOTE) -> str:
   """Writes `results` with `machine` (info and load average now) added.

@@ -103,12 +103,9 @@ FAST_CHECKPOINT_EVERY = 2
 
 
 def _validation_min_snr_osr(row):
-  raw = row['validation_raw']
-  return _min_or_none(raw['median_snr_db'], raw['median_osr_db'])
-
-
-def _min_or_none(*values):
-  return None if any(v is None for v in values) else min(values)
+  values = (row['validation_raw']['median_snr_db'],
+            row['validation_raw']['median_osr_db'])
+  return None if None in values else min(values)
 
 
 # Selection rules: (name, description, validation score of a trajectory row;
@@ -124,7 +121,6 @@ RULES = (
      lambda row: row['validation_calibrated']['median_snr_db']),
     ('last', 'the last checkpoint', lambda row: float(row['step'])),
 )
-
 
 
 def make_config(fast: bool = False, **overrides) -> demo_lib.DemoConfig:
@@ -272,13 +268,6 @@ def _format(value: Optional[float], digits: int = 2) -> str:
   return evaluate_lib.format_value(value, digits)
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
-  lines = ['| ' + ' | '.join(header) + ' |',
-           '|' + '|'.join(['---'] + ['---:'] * (len(header) - 1)) + '|']
-  lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
-  return lines
-
-
 def markdown_report(report: Mapping[str, Any]) -> str:
   """checkpoint_selection.md: trajectories, selections, correlations."""
   budget = report['budget']
@@ -306,7 +295,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
                    _format(test['within_auc'], 3),
                    _format(test['median_on_screen_part_suppression_db']),
                    _format(test['median_off_screen_part_suppression_db'])])
-    lines += _table(['Step', 'Val. SNR', 'Val. OSR', 'Val. AUC', 'theta',
+    lines += benchmark_utils.markdown_table(['Step', 'Val. SNR', 'Val. OSR', 'Val. AUC', 'theta',
                      'Test SNR', 'Test OSR', 'Test AUC', 'Within MoM',
                      'On-part supp.', 'Off-part supp.'], rows)
     lines.append('')
@@ -327,10 +316,10 @@ def markdown_report(report: Mapping[str, Any]) -> str:
                      f'{_format(pick["test_calibrated"]["auc"], 3)} / '
                      f'{_format(pick["test_calibrated"]["median_snr_db"])}')
     rows.append(cells)
-  lines += _table(header, rows)
+  lines += benchmark_utils.markdown_table(header, rows)
   lines += ['', '## Spearman correlations over the checkpoints of a seed', '']
   names = list(report['analysis'][str(seeds[0])]['correlations'])
-  lines += _table(['Pair'] + [f'seed {seed}' for seed in seeds], [
+  lines += benchmark_utils.markdown_table(['Pair'] + [f'seed {seed}' for seed in seeds], [
       [name] + [_format(report['analysis'][str(seed)]['correlations'][name])
                 for seed in seeds] for name in names])
   machine = report['machine']

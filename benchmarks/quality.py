@@ -97,6 +97,11 @@ from audioscope.bin import demo_flags
 from audioscope.evaluation import evaluate_lib
 from audioscope.evaluation import synchrony_baseline
 
+try:
+  from benchmarks import benchmark_utils  # pylint: disable=g-import-not-at-top
+except ImportError:  # Run as a script: benchmarks/ is sys.path[0].
+  import benchmark_utils  # pylint: disable=g-import-not-at-top
+
 ALIGNMENTS = demo_lib.ALIGNMENTS
 SHARED_DIR = 'shared'
 MODULE_FILE = 'quality_module.json'
@@ -106,13 +111,8 @@ MARKDOWN_FILE = 'quality.md'
 # Probe conditions of `probing.CONDITIONS`, with their Markdown titles.
 PROBES = (('true_video', 'True'), ('blank_video', 'Blank'),
           ('replaced_video', 'Replaced'))
-# Columns of the results tables: (key of an evaluate_lib row, title).
-COLUMNS = (('median_snr_db', 'SNR (dB)'), ('median_si_snr_db', 'SI-SNR (dB)'),
-           ('median_osr_db', 'OSR (dB)'), ('auc', 'AUC'),
-           ('within_auc', 'AUC within MoM'),
-           ('median_mixit_oracle_si_snr_db', 'MixIT* (dB)'),
-           ('median_on_screen_part_suppression_db', 'On-part supp. (dB)'),
-           ('median_off_screen_part_suppression_db', 'Off-part supp. (dB)'))
+# Columns of the results tables: those of the evaluation's report.
+COLUMNS = evaluate_lib.COLUMNS
 BASELINE_LABELS = {'x': 'No processing (x_on = x, 0 dB OSR)',
                    'x/2': 'No processing (x_on = x/2, 6 dB OSR)'}
 SYNCHRONY_DIR = 'synchrony_baseline'
@@ -330,13 +330,6 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
 # ------------------------------- Reports ------------------------------------
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
-  lines = ['| ' + ' | '.join(header) + ' |',
-           '|' + '|'.join(['---'] + ['---:'] * (len(header) - 1)) + '|']
-  lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
-  return lines
-
-
 def _metric_cells(row: Mapping[str, Any]) -> List[str]:
   return ([_format(row.get('theta'), 3)] +
           [_format(row.get(key)) for key, _ in COLUMNS])
@@ -378,7 +371,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
               _metric_cells(report['synchrony_baseline']['calibrated']))
   rows += [[module] + _metric_cells(results[module]['calibrated'])
            for module in modules]
-  lines += _table(header, rows)
+  lines += benchmark_utils.markdown_table(header, rows)
   lines += [
       '', f'{SYNCHRONY_LABEL}: no learning; for each source of the shared '
       'MixIT-pre-trained separator, the largest correlation over time between '
@@ -387,7 +380,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       'modules: what detecting synchrony alone gives with that separator. '
       'The modules fine-tune the separator jointly, so their MixIT* differs.']
   lines += ['', '## Uncalibrated (theta = 0)', '']
-  lines += _table(header, [[module] +
+  lines += benchmark_utils.markdown_table(header, [[module] +
                            _metric_cells(results[module]['uncalibrated'])
                            for module in modules])
   lines += [
@@ -409,7 +402,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       cells += [_format(values['median_snr_db']),
                 _format(values['median_osr_db'])]
     probe_rows.append(cells)
-  lines += _table(probe_header, probe_rows)
+  lines += benchmark_utils.markdown_table(probe_header, probe_rows)
   lines += [
       '', '## Budget', '',
       f'* clips: {budget["num_train"]} train, {budget["num_validation"]} '
@@ -425,7 +418,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
     for stage, seconds in results[module]['seconds'].items():
       stage_rows.append([f'{module}: {stage}', f'{seconds / 60:.2f}',
                          _load_cell(results[module])])
-  lines += _table(['Stage', 'Minutes', '1-min load average (start / end)'],
+  lines += benchmark_utils.markdown_table(['Stage', 'Minutes', '1-min load average (start / end)'],
                   stage_rows)
   lines += [
       '', 'Stage times and load averages are those of the run that did the '

@@ -57,6 +57,14 @@ class BenchmarkUtilsTest(parameterized.TestCase, tf.test.TestCase):
                            places=6)
     self.assertIsNone(benchmark_utils.loglog_slope([1.0], [2.0]))
 
+  def test_markdown_table(self):
+    lines = benchmark_utils.markdown_table(['Model', 'A', 'B'],
+                                           [['x', '1.00', '-'],
+                                            ['y', '2.50', '3']])
+    self.assertEqual(lines, ['| Model | A | B |', '|---|---:|---:|',
+                             '| x | 1.00 | - |', '| y | 2.50 | 3 |'])
+    self.assertLen(benchmark_utils.markdown_table(['Only'], []), 2)
+
   def test_doubling_lengths(self):
     self.assertEqual(benchmark_utils.doubling_lengths(5.0, 40.0),
                      [5.0, 10.0, 20.0, 40.0])
