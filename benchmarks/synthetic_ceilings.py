@@ -13,7 +13,7 @@
 # limitations under the License.
 r"""What the synthetic task allows, before any training; writes JSON.
 
-  python benchmarks/synthetic_ceilings.py --output_dir=/tmp/ceilings  # ~5 min
+  python benchmarks/synthetic_ceilings.py --output_dir=/tmp/ceilings  # ~1 min
   python benchmarks/synthetic_ceilings.py --output_dir=/tmp/c --quick  # smoke
 
 Builds the demo's filtered MoMs straight from `synthetic.generate_scene`
@@ -37,6 +37,18 @@ that no separator or training is involved:
   within MoM and the calibrated SNR for logit scales 10 and 100. This is
   what synchrony alone tells on clips of this length, with perfect
   separation.
+* the negative probes of the evaluation (`evaluation.probing`), on the
+  on-screen-only clips of the on-screen MoMs, at the theta calibrated
+  above: OSR(x, x_on) with the clip's own frames, blank frames and the
+  frames of another on-screen-only clip (a roll by one, as in probing),
+  for the oracle (one source, the clip; logit +10 with its own frames,
+  -10 plus the same noise as the off-screen sources otherwise) and for the
+  detector (sources: the clip itself for the split rows; its events and
+  its residual background noise for the event rows). To a classifier of
+  synchrony, replaced frames are an off-screen mixture like any other, and
+  the calibration holds those at a median OSR of 6 dB: the replaced probe's
+  OSR stays near 6 dB and its margin over the true frames near or below
+  6 dB, however good the classifier.
 
 Each is computed for every `--clip_seconds` (2 s is the demo's, 5 s the
 paper's).
@@ -100,13 +112,15 @@ def make_moms(options: synthetic.SceneOptions, num_moms: int,
     {'on'/'off': {'split' [N, 2, samples], 'events' [N, 2 * max_events,
     samples] (zero rows where a clip has fewer events), 'event_labels'
     [N, 2 * max_events], 'frames' [N, T, H, W, 3], 'mixture' [N, samples],
-    'on_screen' [N, samples]}}.
+    'on_screen' [N, samples], 'probe_events' [N, max_events + 1, samples]
+    (the shown clip's events and its residual background noise: they add
+    up to split[:, 0], the clip the probes use)}}.
   """
   per_clip = options.max_events
   moms = {}
   for kind, primary_label, stream in (('on', 1, 0), ('off', 0, 1)):
     rows = {key: [] for key in ('split', 'events', 'event_labels', 'frames',
-                                'mixture', 'on_screen')}
+                                'mixture', 'on_screen', 'probe_events')}
     for index in range(num_moms):
       shown = synthetic.generate_scene((seed, stream, index), primary_label,
                                        options)
@@ -122,23 +136,74 @@ def make_moms(options: synthetic.SceneOptions, num_moms: int,
       rows['frames'].append(shown.frames)
       rows['mixture'].append(shown.audio + background.audio)
       rows['on_screen'].append(shown.on_screen_audio)
+      rows['probe_events'].append(np.concatenate(
+          [events[:per_clip], [shown.audio - events[:per_clip].sum(axis=0)]]))
     moms[kind] = {key: np.asarray(value) for key, value in rows.items()}
   return moms
 
 
-def calibrated_snr(on_logits, off_logits, moms, sources_key) -> float:
-  """Median on-screen SNR after calibrating to 6 dB median OSR."""
-  theta = calibration.calibrate_offset(
+def calibrated_theta(off_logits, moms, sources_key) -> float:
+  """The offset giving a 6 dB median OSR on the off-screen MoMs."""
+  return calibration.calibrate_offset(
       off_logits, moms['off'][sources_key], moms['off']['mixture'], 6.0)
+
+
+def calibrated_snr(on_logits, theta, moms, sources_key) -> float:
+  """Median on-screen SNR at the calibrated offset `theta`."""
   estimate = calibration.on_screen_estimate(
       on_logits, moms['on'][sources_key], theta)
   return float(np.median(metrics.snr(moms['on']['on_screen'], estimate)))
+
+
+def probe_sources(moms, sources_key: str) -> np.ndarray:
+  """`[N, M, samples]` sources of the on-screen-only clips the probes use."""
+  if sources_key == 'split':
+    return moms['on']['split'][:, :1]
+  return moms['on']['probe_events']
+
+
+def probe_osrs(logits_by_condition, sources, moms,
+               theta: float) -> Dict[str, float]:
+  """Median OSR(x, x_on) per probe condition and the margins over true.
+
+  Args:
+    logits_by_condition: {'true_video'/'blank_video'/'replaced_video':
+      `[N, M]` logits}.
+    sources: `[N, M, samples]` sources of the clips `moms['on']['split'][:,
+      0]`.
+    moms: from `make_moms`.
+    theta: the calibrated offset.
+
+  Returns:
+    {'<condition>_osr_db': median OSR, 'blank_minus_true_db',
+    'replaced_minus_true_db'}.
+  """
+  clips = moms['on']['split'][:, 0]
+  row = {}
+  for condition, logits in logits_by_condition.items():
+    estimate = calibration.on_screen_estimate(logits, sources, theta)
+    row[f'{condition}_osr_db'] = float(np.median(metrics.osr(clips,
+                                                             estimate)))
+  for condition in ('blank', 'replaced'):
+    row[f'{condition}_minus_true_db'] = (
+        row[f'{condition}_video_osr_db'] - row['true_video_osr_db'])
+  return row
+
+
+def probe_frames(moms) -> Dict[str, np.ndarray]:
+  """The frames of the three probe conditions (`evaluation.probing`)."""
+  frames = moms['on']['frames']
+  return {'true_video': frames, 'blank_video': np.zeros_like(frames),
+          'replaced_video': np.roll(frames, 1, axis=0)}
 
 
 def oracle_rows(moms, seed: int,
                 spreads: Sequence[float] = ORACLE_SPREADS) -> Dict[str, Any]:
   """Calibrated SNR of the oracle classifier per off-screen logit spread."""
   rng = np.random.default_rng(seed)
+  # The probes draw from their own generator, so that the SNR rows stay
+  # those of the runs before the probes were added.
+  probe_rng = np.random.default_rng([seed, 1])
   num = moms['on']['split'].shape[0]
   rows = {}
   for spread in spreads:
@@ -146,10 +211,18 @@ def oracle_rows(moms, seed: int,
         np.full(num, ORACLE_LOGIT),
         -ORACLE_LOGIT + spread * rng.standard_normal(num)], axis=1)
     off_logits = -ORACLE_LOGIT + spread * rng.standard_normal((num, 2))
+    theta = calibrated_theta(off_logits, moms, 'split')
+    probe_logits = {
+        'true_video': np.full((num, 1), ORACLE_LOGIT),
+        'blank_video': (-ORACLE_LOGIT +
+                        spread * probe_rng.standard_normal((num, 1))),
+        'replaced_video': (-ORACLE_LOGIT +
+                           spread * probe_rng.standard_normal((num, 1)))}
     rows[f'oracle_spread_{spread:g}'] = {
-        'spread': spread,
-        'calibrated_snr_db': calibrated_snr(on_logits, off_logits, moms,
-                                            'split')}
+        'spread': spread, 'theta': theta,
+        'calibrated_snr_db': calibrated_snr(on_logits, theta, moms, 'split'),
+        'probes': probe_osrs(probe_logits, probe_sources(moms, 'split'), moms,
+                             theta)}
   return rows
 
 
@@ -167,9 +240,18 @@ def detector_row(moms, sources_key: str, labels_on) -> Dict[str, Any]:
       'within_auc': metrics.within_example_auc(
           labels_on, scores['on'], moms['on'][sources_key]),
   }
+  sources = probe_sources(moms, sources_key)
+  probe_scores = {
+      condition: synchrony_baseline.synchrony_scores(sources, frames, GRID)
+      for condition, frames in probe_frames(moms).items()}
   for scale in DETECTOR_SCALES:
+    theta = calibrated_theta(scale * scores['off'], moms, sources_key)
+    row[f'theta_scale_{scale:g}'] = theta
     row[f'calibrated_snr_db_scale_{scale:g}'] = calibrated_snr(
-        scale * scores['on'], scale * scores['off'], moms, sources_key)
+        scale * scores['on'], theta, moms, sources_key)
+    row[f'probes_scale_{scale:g}'] = probe_osrs(
+        {condition: scale * value for condition, value in
+         probe_scores.items()}, sources, moms, theta)
   return row
 
 
@@ -189,7 +271,7 @@ def ceilings(options: synthetic.SceneOptions, num_moms: int,
 
 
 def markdown(results: Dict[str, Any]) -> str:
-  """One table row per clip length."""
+  """Two tables: the SNR ceilings and the probes, a row per clip length."""
   lines = ['| clip (s) | x/2 SNR | oracle, spread 0 / 1 / 3 | synchrony on '
            'the clip split: AUC / within / SNR (x10, x100) | on the events: '
            'AUC / within / SNR (x10, x100) |', '|---:|---:|---|---|---|']
@@ -204,6 +286,21 @@ def markdown(results: Dict[str, Any]) -> str:
       cells.append(f"{row['auc']:.3f} / {row['within_auc']:.3f} / {snrs}")
     lines.append(f"| {seconds} | {rows['x/2_snr_db']:.2f} | {oracle} | "
                  f'{cells[0]} | {cells[1]} |')
+  lines += ['', '| clip (s) | classifier | OSR true / blank / replaced (dB) '
+            '| blank - true (dB) | replaced - true (dB) |',
+            '|---:|---|---|---:|---:|']
+  for seconds, rows in results['clip_seconds'].items():
+    probes = [(f'oracle, spread {s:g}', rows[f'oracle_spread_{s:g}']['probes'])
+              for s in ORACLE_SPREADS]
+    probes += [(f'synchrony on the {name}, x{scale:g}',
+                rows[f'synchrony_{name}'][f'probes_scale_{scale:g}'])
+               for name in ('split', 'events') for scale in DETECTOR_SCALES]
+    for name, probe in probes:
+      osrs = ' / '.join(f"{probe[f'{c}_video_osr_db']:.2f}"
+                        for c in ('true', 'blank', 'replaced'))
+      lines.append(f"| {seconds} | {name} | {osrs} | "
+                   f"{probe['blank_minus_true_db']:+.2f} | "
+                   f"{probe['replaced_minus_true_db']:+.2f} |")
   return '\n'.join(lines)
 
 

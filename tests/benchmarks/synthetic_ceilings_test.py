@@ -91,14 +91,77 @@ class SyntheticCeilingsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(row['within_auc'], np.sum(pair * wins) / pair.sum(),
                         atol=1e-6)
 
+  def test_probe_sources_add_up_to_the_shown_clip(self):
+    clips = self.moms['on']['split'][:, 0]
+    for key in ('split', 'events'):
+      sources = synthetic_ceilings.probe_sources(self.moms, key)
+      self.assertAllClose(sources.sum(axis=1), clips, atol=1e-5)
+    self.assertEqual(
+        synthetic_ceilings.probe_sources(self.moms, 'events').shape[1],
+        _OPTIONS.max_events + 1)
+
+  def test_uniform_oracle_probes_sit_at_the_calibrated_osr(self):
+    row = synthetic_ceilings.oracle_rows(
+        self.moms, seed=0, spreads=(0.0,))['oracle_spread_0']
+    theta, probes = row['theta'], row['probes']
+    # One source, the clip: x_on = sigmoid(l + theta) x, so the OSR is
+    # -20 log10 sigmoid(l + theta) for every clip.
+    def osr(logit):
+      return -20 * np.log10(1 / (1 + np.exp(-(logit + theta))))
+    self.assertAllClose(probes['true_video_osr_db'], osr(10.0), atol=1e-4)
+    for condition in ('blank', 'replaced'):
+      self.assertAllClose(probes[f'{condition}_video_osr_db'], osr(-10.0),
+                          atol=1e-4)
+      # The negatives get the off-screen sources' probability, which the
+      # calibration set to a 6 dB OSR: the margin is 6 dB and no more.
+      self.assertAllClose(probes[f'{condition}_minus_true_db'], 6.0,
+                          atol=0.02)
+
+  @parameterized.parameters('split', 'events')
+  def test_detector_probes_match_direct_sums(self, sources_key):
+    labels = (np.tile([[1, 0]], (6, 1)) if sources_key == 'split' else
+              self.moms['on']['event_labels'])
+    row = synthetic_ceilings.detector_row(self.moms, sources_key, labels)
+    from audioscope.evaluation import synchrony_baseline  # pylint: disable=g-import-not-at-top
+    clips = self.moms['on']['split'][:, 0].astype(np.float64)
+    sources = synthetic_ceilings.probe_sources(self.moms, sources_key)
+    frames = self.moms['on']['frames']
+    previous = np.stack([frames[i - 1] for i in range(len(frames))])
+    conditions = {'true': frames, 'blank': 0 * frames, 'replaced': previous}
+    for scale in synthetic_ceilings.DETECTOR_SCALES:
+      theta = row[f'theta_scale_{scale:g}']
+      probes = row[f'probes_scale_{scale:g}']
+      expected = {}
+      for condition, condition_frames in conditions.items():
+        scores = synchrony_baseline.synchrony_scores(
+            sources, condition_frames, synthetic_ceilings.GRID)
+        probability = 1 / (1 + np.exp(-(scale * scores.astype(np.float64) +
+                                        theta)))
+        estimate = np.sum(probability[..., None] * sources, axis=1)
+        expected[condition] = np.median(10 * np.log10(
+            (np.sum(clips**2, -1) + 1e-8) / (np.sum(estimate**2, -1) + 1e-8)))
+        self.assertAllClose(probes[f'{condition}_video_osr_db'],
+                            expected[condition], atol=1e-4)
+      self.assertAllClose(probes['replaced_minus_true_db'],
+                          expected['replaced'] - expected['true'], atol=1e-4)
+
   def test_markdown_has_a_row_per_length(self):
     rows = synthetic_ceilings.ceilings(_OPTIONS, num_moms=4, seed=1)
     table = synthetic_ceilings.markdown({'clip_seconds': {'1': rows}})
     lines = table.splitlines()
-    self.assertLen(lines, 3)
+    # SNR table: header, rule, one row; a blank line; probe table: header,
+    # rule, a row per oracle spread and per detector row and scale.
+    num_probe_rows = (len(synthetic_ceilings.ORACLE_SPREADS) +
+                      2 * len(synthetic_ceilings.DETECTOR_SCALES))
+    self.assertLen(lines, 3 + 1 + 2 + num_probe_rows)
     self.assertStartsWith(lines[2], '| 1 | ')
     self.assertIn(f"{rows['oracle_spread_0']['calibrated_snr_db']:.2f}",
                   lines[2])
+    self.assertEqual(lines[3], '')
+    margin = rows['synchrony_events']['probes_scale_10'][
+        'replaced_minus_true_db']
+    self.assertIn('| 1 | synchrony on the events, x10 |', table)
+    self.assertIn(f'{margin:+.2f} |', table)
 
 
 if __name__ == '__main__':
