@@ -38,8 +38,8 @@ metrics of each pick, and the Spearman correlations over the checkpoints of
 a seed (`scipy.stats.spearmanr`) between the test metrics, theta and every
 rule's score. The question it answers: which checkpoint should a run of
 this task keep, and does the calibrated SNR follow the AUC as training goes
-on (on the demo's task it does not: README, "Over training, the AUC rises
-and the calibrated SNR falls").
+on (on the demo's task it does not: docs/findings.md, "Over training, the
+AUC rises and the calibrated SNR falls").
 
 Folders under --output_dir: `shared/` (the demo's first three stages),
 `seed_<s>/audioscope/` (the training, every checkpoint kept),
