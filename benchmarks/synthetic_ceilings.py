@@ -199,7 +199,7 @@ def probe_frames(moms) -> Dict[str, np.ndarray]:
 
 def oracle_rows(moms, seed: int,
                 spreads: Sequence[float] = ORACLE_SPREADS) -> Dict[str, Any]:
-  """Calibrated SNR of the oracle classifier per off-screen logit spread."""
+  """The oracle per off-screen logit spread: theta, SNR and probe OSRs."""
   rng = np.random.default_rng(seed)
   # The probes draw from their own generator, so that the SNR rows stay
   # those of the runs before the probes were added.
