@@ -69,8 +69,10 @@ the contrastive coincidence loss with 2 time-shifted negatives per clip
 2 CPU cores (load average 1.2-2.3): shared stages 11.9 minutes (separator
 8.7, coincidence 3.0), 6.8 to 8.3 minutes per module with its evaluation
 and 0.6 for the synchrony detector: 39 minutes for the five modules, about
-51 from scratch (the joint modules' attention grows as T^2 (M + G)^2 or
-T^2 M G instead of T^2 + (M + G)^2, which matters at longer clips).
+51 from scratch; on a quieter day (session 9, load average 0.3-2.8) 6.5 to
+7.5 minutes per module, 35.8 for the five modules and the detector (the
+joint modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
+T^2 + (M + G)^2, which matters at longer clips).
 --fast uses the demo's smoke budgets (tiny shapes of `gin/demo/fast.gin`,
 16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2; graph building
 dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2
