@@ -295,9 +295,10 @@ def markdown_report(report: Mapping[str, Any]) -> str:
                    _format(test['within_auc'], 3),
                    _format(test['median_on_screen_part_suppression_db']),
                    _format(test['median_off_screen_part_suppression_db'])])
-    lines += benchmark_utils.markdown_table(['Step', 'Val. SNR', 'Val. OSR', 'Val. AUC', 'theta',
-                     'Test SNR', 'Test OSR', 'Test AUC', 'Within MoM',
-                     'On-part supp.', 'Off-part supp.'], rows)
+    lines += benchmark_utils.markdown_table(
+        ['Step', 'Val. SNR', 'Val. OSR', 'Val. AUC', 'theta', 'Test SNR',
+         'Test OSR', 'Test AUC', 'Within MoM', 'On-part supp.',
+         'Off-part supp.'], rows)
     lines.append('')
   lines += ['## Selections', '',
             'The checkpoint each rule picks within each budget, and its test '
@@ -319,9 +320,10 @@ def markdown_report(report: Mapping[str, Any]) -> str:
   lines += benchmark_utils.markdown_table(header, rows)
   lines += ['', '## Spearman correlations over the checkpoints of a seed', '']
   names = list(report['analysis'][str(seeds[0])]['correlations'])
-  lines += benchmark_utils.markdown_table(['Pair'] + [f'seed {seed}' for seed in seeds], [
-      [name] + [_format(report['analysis'][str(seed)]['correlations'][name])
-                for seed in seeds] for name in names])
+  lines += benchmark_utils.markdown_table(
+      ['Pair'] + [f'seed {seed}' for seed in seeds],
+      [[name] + [_format(report['analysis'][str(seed)]['correlations'][name])
+                 for seed in seeds] for name in names])
   machine = report['machine']
   lines += [
       '', '## Budget and machine', '',

@@ -382,9 +382,9 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       'modules: what detecting synchrony alone gives with that separator. '
       'The modules fine-tune the separator jointly, so their MixIT* differs.']
   lines += ['', '## Uncalibrated (theta = 0)', '']
-  lines += benchmark_utils.markdown_table(header, [[module] +
-                           _metric_cells(results[module]['uncalibrated'])
-                           for module in modules])
+  lines += benchmark_utils.markdown_table(
+      header, [[module] + _metric_cells(results[module]['uncalibrated'])
+               for module in modules])
   lines += [
       '', '## Negative probes (on-screen-only test clips, calibrated theta)',
       '', 'SNR(x, x_on) and OSR(x, x_on) medians; ideal: SNR infinite on '
@@ -420,8 +420,8 @@ def markdown_report(report: Mapping[str, Any]) -> str:
     for stage, seconds in results[module]['seconds'].items():
       stage_rows.append([f'{module}: {stage}', f'{seconds / 60:.2f}',
                          _load_cell(results[module])])
-  lines += benchmark_utils.markdown_table(['Stage', 'Minutes', '1-min load average (start / end)'],
-                  stage_rows)
+  lines += benchmark_utils.markdown_table(
+      ['Stage', 'Minutes', '1-min load average (start / end)'], stage_rows)
   lines += [
       '', 'Stage times and load averages are those of the run that did the '
       'stage (the shared stages together, each module\'s two stages '
