@@ -625,7 +625,7 @@ class Demo:
       checkpoint = 'best' if selected else 'latest'
     model, prefix, constants = export_lib.restore_model(
         self.dirs['audioscope'], checkpoint, model_type='audioscope_v2',
-        frame_size=self.frame_size)
+        frame_size=self.frame_size, clip_seconds=self.clip_seconds)
     return model, prefix, constants
 
   def evaluate(self) -> Dict[str, Any]:

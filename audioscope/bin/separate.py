@@ -17,8 +17,10 @@ Writes on_screen.wav, off_screen.wav, source_<i>.wav, separation.json
 (per-source on-screen probabilities, overall and per window) and
 on_screen.mp4 (the video with the on-screen estimate as its soundtrack) to
 `--output_dir`. Videos of any length are separated in overlapping windows of
-the training length; any sample rate >= 8 kHz, frame rate and size is
-converted to the model's.
+the training clip length (recorded in the export; `--window_seconds` to
+change it); any sample rate >= 8 kHz, frame rate and size is converted to
+the model's. A missing, unreadable or unsuitable input ends the run with
+one line that says what is wrong (exit status 1).
 
 With an exported SavedModel:
 
@@ -61,9 +63,11 @@ _GIN_FILE = flags.DEFINE_multi_string(
 _GIN_PARAM = flags.DEFINE_multi_string(
     'gin_param', [], 'With --model_dir: more gin bindings.')
 _WINDOW_SECONDS = flags.DEFINE_float(
-    'window_seconds', 5.0, 'Window length (the training clip length).')
+    'window_seconds', None, "Window length (default: the model's training "
+    'clip length, from the export).')
 _OVERLAP_SECONDS = flags.DEFINE_float(
-    'overlap_seconds', 1.0, 'Overlap of consecutive windows.')
+    'overlap_seconds', None, 'Overlap of consecutive windows (default: a '
+    'fifth of the window).')
 _PCM16 = flags.DEFINE_bool(
     'pcm16', False, 'Write 16-bit WAVs (clipped) instead of float32.')
 _PROGRESS = flags.DEFINE_bool('progress', True, 'Progress bar on stderr.')
@@ -78,19 +82,19 @@ def run(argv) -> None:
   if bool(_SAVED_MODEL.value) == bool(_MODEL_DIR.value):
     raise app.UsageError('Pass exactly one of --saved_model and --model_dir.')
   from audioscope.inference import separate_lib  # pylint: disable=g-import-not-at-top
-  model = separate_lib.load_model(
-      saved_model=_SAVED_MODEL.value, model_dir=_MODEL_DIR.value,
-      checkpoint=_CHECKPOINT.value, gin_files=_GIN_FILE.value,
-      gin_params=_GIN_PARAM.value)
-  is_wav = _INPUT.value.lower().endswith('.wav')
-  report = separate_lib.separate_file(
-      model, _OUTPUT_DIR.value,
-      video_path=None if is_wav else _INPUT.value,
-      audio_path=_INPUT.value if is_wav else None,
-      frames_dir=_FRAMES_DIR.value, input_frame_rate=_FRAME_RATE.value,
-      window_seconds=_WINDOW_SECONDS.value,
-      overlap_seconds=_OVERLAP_SECONDS.value, pcm16=_PCM16.value,
-      progress=separate_lib.TextProgressBar() if _PROGRESS.value else None)
+  try:
+    report = separate_lib.run_separation(
+        _INPUT.value, _OUTPUT_DIR.value, saved_model=_SAVED_MODEL.value,
+        model_dir=_MODEL_DIR.value, checkpoint=_CHECKPOINT.value,
+        gin_files=_GIN_FILE.value, gin_params=_GIN_PARAM.value,
+        frames_dir=_FRAMES_DIR.value, input_frame_rate=_FRAME_RATE.value,
+        window_seconds=_WINDOW_SECONDS.value,
+        overlap_seconds=_OVERLAP_SECONDS.value, pcm16=_PCM16.value,
+        progress=_PROGRESS.value)
+  except separate_lib.INPUT_ERRORS as e:
+    # The user's input or model path: the message names the problem and
+    # the fix, and a traceback would bury it.
+    raise SystemExit(f'audioscope_separate: {e}') from None
   for source in report['sources']:
     logging.info('source %d: on-screen probability %s', source['index'],
                  source.get('on_screen_probability', 'n/a (audio-only)'))

@@ -28,7 +28,9 @@ instead of with "Could not find matching function"):
   `denoised_waveforms [batch, M, samples]` (mixture-consistent).
 * `metadata`: no input -> `sample_rate`, `frame_rate`, `frame_height`,
   `frame_width`, `num_sources`, `audio_visual`, `calibration_offset`,
-  `audioscope_version`, `format_version`.
+  `clip_seconds` (the training clip length: `audioscope_separate` windows
+  long inputs by it), `audioscope_version`, `format_version`. Exports made
+  before `clip_seconds` existed load with the paper's 5 s.
 
 The same constants are variables of the saved module and are written to
 `<export_dir>/audioscope_export.json`. `load_saved_model` checks
@@ -62,6 +64,14 @@ SERVING_SIGNATURE = 'serving_default'
 SEPARATE_SIGNATURE = 'separate'
 METADATA_SIGNATURE = 'metadata'
 DEFAULT_FRAME_SIZE = (128, 128)
+# The papers' training clip length, for configs and exports that do not say.
+DEFAULT_CLIP_SECONDS = 5.0
+# The training pipelines whose gin bindings say the clip length (and the
+# frame size, rates) a model was trained on, most specific first.
+TRAINING_PIPELINES = (
+    'train/non_dataset', 'train/semi_supervised_dataset', 'non_dataset',
+    'semi_supervised_dataset', 'train/audio_mixit_dataset',
+    'audio_mixit_dataset')
 BEST_DIR = 'best'
 
 AUDIO_SPEC = tf.TensorSpec([None, None], tf.float32, name='audio')
@@ -98,7 +108,8 @@ class ExportModule(tf.Module):
   """
 
   def __init__(self, model: tf.Module, sample_rate: int, frame_rate: float,
-               frame_size: Tuple[int, int], num_sources: int):
+               frame_size: Tuple[int, int], num_sources: int,
+               clip_seconds: float = DEFAULT_CLIP_SECONDS):
     super().__init__(name='audioscope_export')
     # The Keras objects are kept out of the saved object graph (only their
     # variables are saved): serialising every Keras layer would trace each
@@ -119,6 +130,8 @@ class ExportModule(tf.Module):
                                    trainable=False, name='num_sources')
     self.audio_visual = tf.Variable(self.audio_visual_model, dtype=tf.bool,
                                     trainable=False, name='audio_visual')
+    self.clip_seconds = tf.Variable(float(clip_seconds), dtype=tf.float32,
+                                    trainable=False, name='clip_seconds')
     self.audioscope_version = tf.Variable(version.__version__,
                                           dtype=tf.string, trainable=False,
                                           name='audioscope_version')
@@ -154,6 +167,7 @@ class ExportModule(tf.Module):
         'num_sources': tf.identity(self.num_sources),
         'audio_visual': tf.identity(self.audio_visual),
         'calibration_offset': self._calibration_offset(),
+        'clip_seconds': tf.identity(self.clip_seconds),
         'audioscope_version': tf.identity(self.audioscope_version),
         'format_version': tf.identity(self.format_version),
     }
@@ -175,42 +189,71 @@ class ExportModule(tf.Module):
 # ----------------------------- Constants ------------------------------------
 
 
-def _gin_macro(name: str):
+def _gin_value(binding: str):
+  """The value bound to a gin parameter or macro (`%name`), else None."""
   try:
-    return gin.query_parameter(f'%{name}')
+    value = gin.query_parameter(binding)
   except (ValueError, KeyError):
     return None
+  if isinstance(value, gin.config.ConfigurableReference):
+    value = value.scoped_configurable_fn()  # A macro: its value.
+  return value
+
+
+def _gin_macro(name: str):
+  return _gin_value(f'%{name}')
+
+
+def _gin_training_value(parameter: str):
+  """A parameter of the training pipeline in the parsed config, or None."""
+  for pipeline in TRAINING_PIPELINES:
+    value = _gin_value(f'{pipeline}.{parameter}')
+    if value is not None:
+      return value
+  return None
 
 
 def model_constants(model: tf.Module,
                     sample_rate: Optional[int] = None,
                     frame_rate: Optional[float] = None,
                     frame_size: Optional[Sequence[int]] = None,
-                    num_sources: Optional[int] = None) -> Dict[str, Any]:
-  """sample_rate, frame_rate, frame_size and num_sources of a model.
+                    num_sources: Optional[int] = None,
+                    clip_seconds: Optional[float] = None) -> Dict[str, Any]:
+  """sample_rate, frame_rate, frame_size, num_sources, clip_seconds.
 
   Each comes from, in order: the argument, the model's attribute of that
-  name, the gin macro (`%sample_rate`, ...), the default (16000 Hz, 16 FPS,
-  128 x 128; num_sources has no default).
+  name, the gin macro (`%sample_rate`, ...), the training pipeline's binding
+  of that name in the parsed gin config (`TRAINING_PIPELINES`, e.g.
+  `non_dataset.frame_size`), the default (16000 Hz, 16 FPS, 128 x 128, 5 s
+  clips as in the papers; num_sources has no default). `clip_seconds` is the
+  training clip length, the window `separate_lib` runs long inputs in.
 
   Raises:
     ValueError: a value cannot be found or is not positive.
   """
   defaults = {'sample_rate': 16000, 'frame_rate': 16.0,
-              'frame_size': DEFAULT_FRAME_SIZE, 'num_sources': None}
+              'frame_size': DEFAULT_FRAME_SIZE, 'num_sources': None,
+              'clip_seconds': DEFAULT_CLIP_SECONDS}
   given = {'sample_rate': sample_rate, 'frame_rate': frame_rate,
-           'frame_size': frame_size, 'num_sources': num_sources}
+           'frame_size': frame_size, 'num_sources': num_sources,
+           'clip_seconds': clip_seconds}
   constants = {}
   for name, value in given.items():
     for candidate in (value, getattr(model, name, None), _gin_macro(name),
-                      defaults[name]):
+                      _gin_training_value(name)):
       if candidate is not None:
         constants[name] = candidate
         break
     else:
-      raise ValueError(
-          f'Cannot tell the {name} of the model: pass {name}=... to the '
-          'export.')
+      if defaults[name] is not None:
+        logging.info('Neither the arguments nor the gin config say the '
+                     "model's %s; the export assumes %s.", name,
+                     defaults[name])
+        constants[name] = defaults[name]
+      else:
+        raise ValueError(
+            f'Cannot tell the {name} of the model: pass {name}=... to the '
+            'export.')
   constants['sample_rate'] = int(constants['sample_rate'])
   constants['frame_rate'] = float(constants['frame_rate'])
   constants['num_sources'] = int(constants['num_sources'])
@@ -222,7 +265,8 @@ def model_constants(model: tf.Module,
     raise ValueError(f'frame_size must be (height, width) > 0, got '
                      f'{constants["frame_size"]!r}.')
   constants['frame_size'] = frame_size
-  for name in ('sample_rate', 'frame_rate', 'num_sources'):
+  constants['clip_seconds'] = float(constants['clip_seconds'])
+  for name in ('sample_rate', 'frame_rate', 'num_sources', 'clip_seconds'):
     if constants[name] <= 0:
       raise ValueError(f'{name} must be > 0, got {constants[name]}.')
   return constants
@@ -252,7 +296,8 @@ def export_saved_model(model: tf.Module,
                        frame_size: Optional[Sequence[int]] = None,
                        num_sources: Optional[int] = None,
                        calibration_offset: Optional[float] = None,
-                       extra_metadata: Optional[Dict[str, Any]] = None) -> str:
+                       extra_metadata: Optional[Dict[str, Any]] = None,
+                       clip_seconds: Optional[float] = None) -> str:
   """Writes an in-memory model as a SavedModel (see the module docstring).
 
   Args:
@@ -269,6 +314,8 @@ def export_saved_model(model: tf.Module,
       (AudioScopeV2 only); otherwise the model's stored theta is used.
     extra_metadata: JSON-serialisable facts added to the JSON file (e.g. the
       checkpoint exported).
+    clip_seconds: the training clip length, the window in which
+      `separate_lib` runs long inputs; default: the gin config's, else 5 s.
 
   Returns:
     `export_dir`.
@@ -278,7 +325,7 @@ def export_saved_model(model: tf.Module,
       model.
   """
   constants = model_constants(model, sample_rate, frame_rate, frame_size,
-                              num_sources)
+                              num_sources, clip_seconds)
   if calibration_offset is not None:
     if not _is_audio_visual(model):
       raise ValueError('calibration_offset applies to AudioScopeV2 models '
@@ -391,8 +438,9 @@ def restore_model(model_dir: str,
     gin_files: more gin files, parsed after the operative config.
     gin_params: more bindings.
     model_type: see `build_model`.
-    **constant_overrides: sample_rate, frame_rate, frame_size, num_sources
-      for `model_constants` (e.g. a frame_size the config does not name).
+    **constant_overrides: sample_rate, frame_rate, frame_size, num_sources,
+      clip_seconds for `model_constants` (e.g. a frame_size the config does
+      not name).
 
   Returns:
     (model, the checkpoint prefix restored, the constants of
@@ -436,7 +484,8 @@ def export_from_model_dir(model_dir: str,
                           gin_params: Sequence[str] = (),
                           calibration_offset: Optional[float] = None,
                           model_type: str = 'auto',
-                          frame_size: Optional[Sequence[int]] = None) -> str:
+                          frame_size: Optional[Sequence[int]] = None,
+                          clip_seconds: Optional[float] = None) -> str:
   """Restores a model dir's checkpoint and exports it (`audioscope_export`).
 
   Args:
@@ -450,13 +499,16 @@ def export_from_model_dir(model_dir: str,
     model_type: see `build_model`.
     frame_size: (height, width) of the model's frames when the gin config
       has no `%frame_size` macro (default 128 x 128).
+    clip_seconds: the training clip length when the gin config does not
+      bind it (see `model_constants`).
 
   Returns:
     The export folder.
   """
   model, prefix, constants = restore_model(model_dir, checkpoint, gin_files,
                                            gin_params, model_type,
-                                           frame_size=frame_size)
+                                           frame_size=frame_size,
+                                           clip_seconds=clip_seconds)
   if export_dir is None:
     export_dir = os.path.join(model_dir, 'export', os.path.basename(prefix))
   return export_saved_model(
@@ -473,7 +525,8 @@ class InferenceModel:
 
   Attributes:
     sample_rate, frame_rate, frame_size, num_sources, audio_visual,
-    calibration_offset, audioscope_version, format_version: the metadata.
+    calibration_offset, clip_seconds, audioscope_version, format_version:
+      the metadata (`clip_seconds`: 5 s for exports older than it).
   """
 
   def __init__(self, module: Any, source: str = ''):
@@ -489,6 +542,8 @@ class InferenceModel:
     self.num_sources = int(metadata['num_sources'])
     self.audio_visual = bool(metadata['audio_visual'])
     self.calibration_offset = float(metadata['calibration_offset'])
+    self.clip_seconds = float(metadata.get('clip_seconds',
+                                           DEFAULT_CLIP_SECONDS))
     self.audioscope_version = metadata['audioscope_version']
     self.format_version = int(metadata['format_version'])
 

@@ -63,11 +63,18 @@ VideoReadError = video_io.VideoReadError
 NoAudioStreamError = video_io.NoAudioStreamError
 NoVideoStreamError = video_io.NoVideoStreamError
 UnreadableVideoError = video_io.UnreadableVideoError
+VideoNotFoundError = video_io.VideoNotFoundError
 IncompatibleSavedModelError = export_lib.IncompatibleSavedModelError
 
 
 class UnsupportedRateError(ValueError):
   """The input's sample rate or frame rate cannot be converted."""
+
+
+# What a missing, unreadable or unsuitable input or model raises (the
+# command-line tool reports these in one line, without a traceback).
+INPUT_ERRORS = (VideoReadError, UnsupportedRateError,
+                IncompatibleSavedModelError, FileNotFoundError)
 
 
 @dataclasses.dataclass
@@ -142,7 +149,8 @@ def read_video_input(path: str, sample_rate: int, frame_rate: float,
   if not info['has_audio']:
     raise NoAudioStreamError(
         f'{path!r} has no audio stream: there is nothing to separate. Use a '
-        'video with a soundtrack (or pass --audio_path with --frames_dir).')
+        'video with a soundtrack (or a WAV file with its frames: --input=WAV '
+        '--frames_dir=FOLDER).')
   if not info['has_video']:
     raise NoVideoStreamError(
         f'{path!r} has no video stream; audioscope needs the frames to tell '
@@ -312,11 +320,27 @@ def _window_frames(frames: np.ndarray, start: int, length: int,
   return frames[index]
 
 
+def default_windows(model: export_lib.InferenceModel,
+                    window_seconds: Optional[float] = None,
+                    overlap_seconds: Optional[float] = None
+                    ) -> Tuple[float, float]:
+  """(window, overlap) in seconds: the given ones, else the model's.
+
+  The window defaults to the training clip length of the model
+  (`model.clip_seconds`), the overlap to a fifth of the window.
+  """
+  if window_seconds is None:
+    window_seconds = model.clip_seconds
+  if overlap_seconds is None:
+    overlap_seconds = window_seconds / 5
+  return float(window_seconds), float(overlap_seconds)
+
+
 def separate_arrays(model: export_lib.InferenceModel,
                     audio: np.ndarray,
                     frames: Optional[np.ndarray] = None,
-                    window_seconds: float = 5.0,
-                    overlap_seconds: float = 1.0,
+                    window_seconds: Optional[float] = None,
+                    overlap_seconds: Optional[float] = None,
                     progress: Optional[Callable[[int, int], None]] = None
                     ) -> Dict[str, Any]:
   """Separates a whole recording window by window.
@@ -326,8 +350,10 @@ def separate_arrays(model: export_lib.InferenceModel,
     audio: float32 `[samples]` mono at `model.sample_rate`.
     frames: uint8 or float `[T, H, W, 3]` at the model rate and size
       (audio-visual models).
-    window_seconds: window length (the model's training length).
-    overlap_seconds: overlap of consecutive windows, `< window_seconds`.
+    window_seconds: window length; default `model.clip_seconds`, the
+      training clip length the export recorded.
+    overlap_seconds: overlap of consecutive windows, `< window_seconds`;
+      default a fifth of the window (1 s of the papers' 5 s).
     progress: called as `progress(done, total)` after each window.
 
   Returns:
@@ -338,6 +364,8 @@ def separate_arrays(model: export_lib.InferenceModel,
   Raises:
     ValueError: bad window sizes or missing frames.
   """
+  window_seconds, overlap_seconds = default_windows(model, window_seconds,
+                                                    overlap_seconds)
   if not 0 < window_seconds or not 0 <= overlap_seconds < window_seconds:
     raise ValueError(
         f'Need window_seconds > 0 and 0 <= overlap_seconds < window_seconds, '
@@ -409,8 +437,8 @@ def separate_file(model: export_lib.InferenceModel,
                   audio_path: Optional[str] = None,
                   frames_dir: Optional[str] = None,
                   input_frame_rate: Optional[float] = None,
-                  window_seconds: float = 5.0,
-                  overlap_seconds: float = 1.0,
+                  window_seconds: Optional[float] = None,
+                  overlap_seconds: Optional[float] = None,
                   pcm16: bool = False,
                   write_mp4: bool = True,
                   progress: Optional[Callable[[int, int], None]] = None
@@ -425,8 +453,10 @@ def separate_file(model: export_lib.InferenceModel,
       `input_frame_rate` (default: the model frame rate).
     frames_dir: folder of frame images.
     input_frame_rate: FPS of the images in `frames_dir`.
-    window_seconds: window length in seconds.
-    overlap_seconds: overlap of consecutive windows in seconds.
+    window_seconds: window length in seconds (default: the model's
+      training clip length).
+    overlap_seconds: overlap of consecutive windows in seconds (default: a
+      fifth of the window).
     pcm16: write 16-bit WAVs (clipped to [-1, 1]) instead of float32.
     write_mp4: write `on_screen.mp4`.
     progress: see `separate_arrays`.
@@ -470,6 +500,8 @@ def separate_file(model: export_lib.InferenceModel,
                     video_path or audio_path)
   for note in inputs.info['notes']:
     logging.info('%s', note)
+  window_seconds, overlap_seconds = default_windows(model, window_seconds,
+                                                    overlap_seconds)
   start = time.monotonic()
   result = separate_arrays(model, inputs.audio, inputs.frames, window_seconds,
                            overlap_seconds, progress)
@@ -535,3 +567,57 @@ def separate_file(model: export_lib.InferenceModel,
                video_path or audio_path, report['output_duration_seconds'],
                report['num_windows'], elapsed, output_dir)
   return report
+
+
+def run_separation(input_path: str,
+                   output_dir: str,
+                   saved_model: Optional[str] = None,
+                   model_dir: Optional[str] = None,
+                   checkpoint: str = 'latest',
+                   gin_files: Sequence[str] = (),
+                   gin_params: Sequence[str] = (),
+                   frames_dir: Optional[str] = None,
+                   input_frame_rate: Optional[float] = None,
+                   window_seconds: Optional[float] = None,
+                   overlap_seconds: Optional[float] = None,
+                   pcm16: bool = False,
+                   progress: bool = True) -> Dict[str, Any]:
+  """`audioscope_separate`: checks the paths, loads the model, separates.
+
+  The input paths are checked before the model loads (which takes seconds),
+  so that a mistyped path fails at once.
+
+  Args:
+    input_path: a video, or a WAV file (with `frames_dir` for audio-visual
+      models).
+    output_dir: see `separate_file`.
+    saved_model, model_dir, checkpoint, gin_files, gin_params: see
+      `load_model`.
+    frames_dir, input_frame_rate, window_seconds, overlap_seconds, pcm16:
+      see `separate_file`.
+    progress: a progress bar on stderr.
+
+  Returns:
+    The report of `separate_file`.
+
+  Raises:
+    One of `INPUT_ERRORS` for a missing, unreadable or unsuitable input or
+    model; ValueError for conflicting arguments.
+  """
+  if not tf.io.gfile.exists(input_path):
+    raise VideoNotFoundError(f'The input {input_path!r} does not exist; '
+                             'check the path.')
+  if frames_dir and not tf.io.gfile.isdir(frames_dir):
+    raise FileNotFoundError(f'The frames folder {frames_dir!r} does not '
+                            'exist; check the path.')
+  model = load_model(saved_model=saved_model, model_dir=model_dir,
+                     checkpoint=checkpoint, gin_files=gin_files,
+                     gin_params=gin_params)
+  is_wav = input_path.lower().endswith('.wav')
+  return separate_file(
+      model, output_dir,
+      video_path=None if is_wav else input_path,
+      audio_path=input_path if is_wav else None,
+      frames_dir=frames_dir, input_frame_rate=input_frame_rate,
+      window_seconds=window_seconds, overlap_seconds=overlap_seconds,
+      pcm16=pcm16, progress=TextProgressBar() if progress else None)

@@ -15,13 +15,17 @@
 
 import json
 import os
+import subprocess
+import sys
 import tempfile
 
 from absl.testing import parameterized
+import gin
 import numpy as np
 import tensorflow as tf
 
 from audioscope import model as model_lib
+from audioscope.data import pipeline  # pylint: disable=unused-import (gin)
 from audioscope.data import video_io
 from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
@@ -47,7 +51,8 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
     cls.model = _tiny_model()
     cls.model.classifier.set_calibration_offset(0.3)
     cls.export_dir = export_lib.export_saved_model(
-        cls.model, os.path.join(cls.tmp, 'export'), frame_size=(16, 16))
+        cls.model, os.path.join(cls.tmp, 'export'), frame_size=(16, 16),
+        clip_seconds=2.0)
     cls.loaded = export_lib.load_saved_model(cls.export_dir)
 
   def test_metadata(self):
@@ -58,9 +63,67 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(loaded.num_sources, 3)
     self.assertTrue(loaded.audio_visual)
     self.assertAllClose(loaded.calibration_offset, 0.3)
+    self.assertEqual(loaded.clip_seconds, 2.0)
     self.assertEqual(loaded.format_version, export_lib.FORMAT_VERSION)
     with open(os.path.join(self.export_dir, export_lib.METADATA_FILE)) as f:
-      self.assertEqual(json.load(f)['num_sources'], 3)
+      written = json.load(f)
+    self.assertEqual(written['num_sources'], 3)
+    self.assertEqual(written['clip_seconds'], 2.0)
+
+  def test_clip_length_and_frame_size_come_from_the_training_config(self):
+    model = _tiny_model()
+    try:
+      gin.clear_config()
+      constants = export_lib.model_constants(model, num_sources=3)
+      self.assertEqual(constants['clip_seconds'],
+                       export_lib.DEFAULT_CLIP_SECONDS)
+      self.assertEqual(constants['frame_size'], export_lib.DEFAULT_FRAME_SIZE)
+      # The synthetic data's gin file binds the training pipeline through
+      # macros; a scoped binding is more specific than an unscoped one.
+      gin.parse_config(['CLIP = 1.5',
+                        'train/non_dataset.clip_seconds = %CLIP',
+                        'non_dataset.clip_seconds = 4.0',
+                        'semi_supervised_dataset.frame_size = (32, 48)'])
+      constants = export_lib.model_constants(model, num_sources=3)
+      self.assertEqual(constants['clip_seconds'], 1.5)
+      self.assertEqual(constants['frame_size'], (32, 48))
+      self.assertEqual(
+          export_lib.model_constants(model, num_sources=3,
+                                     clip_seconds=3.0)['clip_seconds'], 3.0)
+      with self.assertRaisesRegex(ValueError, 'clip_seconds must be > 0'):
+        export_lib.model_constants(model, num_sources=3, clip_seconds=0.0)
+    finally:
+      gin.clear_config()
+
+  def test_exports_without_clip_seconds_load_with_five_seconds(self):
+
+    class OldExport:
+      """The metadata of an export written before clip_seconds existed."""
+
+      def __init__(self, metadata):
+        self._metadata = metadata
+
+      def metadata(self):
+        return self._metadata
+
+    metadata = dict(self.loaded.metadata)
+    del metadata['clip_seconds']
+    old = export_lib.InferenceModel(OldExport(metadata))
+    self.assertEqual(old.clip_seconds, 5.0)
+    self.assertEqual(old.num_sources, 3)
+
+  def test_windows_default_to_the_training_clip_length(self):
+    rng = np.random.RandomState(5)
+    audio = (0.1 * rng.randn(5 * 16000)).astype(np.float32)
+    frames = rng.randint(0, 255, (80, 16, 16, 3)).astype(np.uint8)
+    result = separate_lib.separate_arrays(self.loaded, audio, frames)
+    # 2 s windows (32 frames) with a fifth overlapping: a hop of
+    # round(1.6 s * 16 FPS) = 26 frames = 26000 samples.
+    self.assertEqual([w.start for w in result['windows']], [0, 26000, 52000])
+    self.assertEqual({w.length for w in result['windows']}, {32000})
+    self.assertEqual(separate_lib.default_windows(self.loaded, 3.0), (3.0, 0.6))
+    self.assertEqual(separate_lib.default_windows(self.loaded, None, 0.5),
+                     (2.0, 0.5))
 
   @parameterized.named_parameters(('b1_short', 1, 0.5), ('b2_long', 2, 1.0))
   def test_round_trip(self, batch, seconds):
@@ -182,6 +245,57 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
       separate_lib.read_wav_and_frames_input(low, frames_dir, 16.0, 16000,
                                              16.0, (16, 16))
 
+  def test_bad_inputs_fail_before_and_after_the_model_loads(self):
+    out = os.path.join(self.tmp, 'run_out')
+    junk = os.path.join(self.tmp, 'run_junk.mp4')
+    with open(junk, 'wb') as f:
+      f.write(b'not a video' * 10)
+    cases = [
+        (dict(input_path=os.path.join(self.tmp, 'nothing.mp4'),
+              saved_model=os.path.join(self.tmp, 'no_export')),
+         separate_lib.VideoNotFoundError, 'nothing.mp4.* does not exist'),
+        (dict(input_path=junk, saved_model=self.export_dir,
+              frames_dir=os.path.join(self.tmp, 'no_frames')),
+         FileNotFoundError, 'frames folder .*no_frames.* does not exist'),
+        (dict(input_path=junk, saved_model=os.path.join(self.tmp, 'no_export')),
+         FileNotFoundError, 'No SavedModel in'),
+        (dict(input_path=junk, saved_model=self.export_dir),
+         separate_lib.UnreadableVideoError, 'not a readable media file'),
+    ]
+    for kwargs, error, message in cases:
+      with self.assertRaisesRegex(error, message):
+        separate_lib.run_separation(output_dir=out, **kwargs)
+      self.assertIsInstance(error(''), separate_lib.INPUT_ERRORS)
+    self.assertFalse(os.path.exists(out))
+
+  def test_command_line_reports_a_bad_input_in_one_line(self):
+    missing = os.path.join(self.tmp, 'missing.mp4')
+    process = subprocess.run(
+        [sys.executable, '-m', 'audioscope.bin.separate', f'--input={missing}',
+         f'--saved_model={self.export_dir}', f'--output_dir={self.tmp}/o'],
+        capture_output=True, text=True, timeout=300, check=False)
+    self.assertEqual(process.returncode, 1, msg=process.stderr)
+    self.assertNotIn('Traceback', process.stderr)
+    self.assertEqual(process.stderr.strip().splitlines()[-1],
+                     f"audioscope_separate: The input '{missing}' does not "
+                     'exist; check the path.')
+
+  def test_separation_uses_the_exported_window(self):
+    rng = np.random.RandomState(1)
+    audio = (0.1 * rng.randn(3 * 16000)).astype(np.float32)
+    frames = rng.randint(0, 255, (48, 16, 16, 3)).astype(np.uint8)
+    path = video_io.write_video(os.path.join(self.tmp, 'cli.mp4'), frames,
+                                16.0, audio, 16000, video_codec='mpeg4')
+    out = os.path.join(self.tmp, 'cli_separated')
+    report = separate_lib.run_separation(path, out,
+                                         saved_model=self.export_dir,
+                                         progress=False)
+    with open(os.path.join(out, separate_lib.JSON_FILE)) as f:
+      self.assertEqual(json.load(f)['num_windows'], report['num_windows'])
+    self.assertEqual(report['window_seconds'], 2.0)
+    self.assertAllClose(report['overlap_seconds'], 0.4)
+    # 3 s in 2 s windows every 1.625 s (26 frames): two windows.
+    self.assertEqual(report['num_windows'], 2)
 
 if __name__ == '__main__':
   tf.test.main()
