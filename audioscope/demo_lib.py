@@ -326,11 +326,9 @@ class Demo:
     return kwargs
 
   def _mom_pairs(self, split: str, kinds: Sequence[str]):
-    pairs = []
-    for kind in kinds:
-      pairs += pipeline.read_mom_pairs(pipeline.mom_pairs_path(
-          data_dir=self.dirs['data'], split=split, style=f'filtered_{kind}'))
-    return pairs
+    return pipeline.synthetic_mom_pairs(
+        data_dir=self.dirs['data'], split=split,
+        styles=[f'filtered_{kind}' for kind in kinds])
 
   def mom_dataset(self, split: str, kinds=('on_screen', 'off_screen')):
     """`() -> tf.data.Dataset` of a split's filtered MoMs (evaluation)."""

@@ -45,7 +45,7 @@ frames are cropped or zero-padded to `clip_seconds`.
 
 import csv
 import os
-from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from absl import logging
 import gin
@@ -674,6 +674,39 @@ def mom_pairs_path(data_dir: str = gin.REQUIRED, split: str = 'validation',
   """A MoM pair list of make_synthetic: style is filtered_on_screen,
   filtered_off_screen, random_on_screen or random_off_screen."""
   return os.path.join(data_dir, f'{split}_mom_{style}.csv')
+
+
+@gin.configurable
+def synthetic_mom_pairs(
+    data_dir: str = gin.REQUIRED, split: str = 'validation',
+    styles: Sequence[str] = ('filtered_on_screen', 'filtered_off_screen')
+) -> List[Tuple[ClipKey, ClipKey]]:
+  """The MoM pairs of several make_synthetic pair lists of a split, in order.
+
+  make_synthetic writes on-screen and off-screen MoMs to separate lists;
+  evaluation and validation need both in one set (median SNR on the first,
+  median OSR on the second), like the published YFCC100M lists.
+
+  Args:
+    data_dir: the make_synthetic output folder.
+    split: 'train', 'validation' or 'test'.
+    styles: the lists (see `mom_pairs_path`).
+
+  Returns:
+    The pairs of every list, concatenated.
+
+  Raises:
+    FileNotFoundError: a list is missing.
+  """
+  pairs = []
+  for style in styles:
+    path = mom_pairs_path(data_dir, split, style)
+    if not tf.io.gfile.exists(path):
+      raise FileNotFoundError(
+          f'No MoM pair list {path!r}: is {data_dir!r} (DATA_DIR) a folder '
+          f'written by audioscope_make_synthetic, with a {split} split?')
+    pairs += list(read_mom_pairs(path))
+  return pairs
 
 
 BUILDERS: Dict[str, Callable[..., tf.data.Dataset]] = {

@@ -291,6 +291,23 @@ class PipelineTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, 'Unknown dataset kind'):
       pipeline.make_dataset_fn('video')
 
+  def test_synthetic_mom_pairs_concatenates_the_lists_in_order(self):
+    directory = self.create_tempdir().full_path
+    for style, rows in (('filtered_on_screen', ['a,b', 'c,d']),
+                        ('filtered_off_screen', ['e,f'])):
+      with open(os.path.join(directory, f'test_mom_{style}.csv'), 'w') as f:
+        f.write('\n'.join(['clip_id1,clip_id2'] + rows) + '\n')
+    self.assertEqual(pipeline.synthetic_mom_pairs(directory, 'test'),
+                     [('a', 'b'), ('c', 'd'), ('e', 'f')])
+    self.assertEqual(
+        pipeline.synthetic_mom_pairs(directory, 'test',
+                                     styles=['filtered_off_screen']),
+        [('e', 'f')])
+    with self.assertRaisesRegex(FileNotFoundError,
+                                'validation_mom_filtered_on_screen.csv.*'
+                                'audioscope_make_synthetic'):
+      pipeline.synthetic_mom_pairs(directory, 'validation')
+
 
 if __name__ == '__main__':
   tf.test.main()

@@ -1,0 +1,119 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The README's gin workflow on synthetic data, in tiny shapes.
+
+What audioscope_train does with a paper config and `datasets/synthetic.gin`
+(training with validation and checkpoint selection), audioscope_export (the
+training clip length and frame size in the metadata) and audioscope_eval
+with the same gin file (test MoMs, calibration on validation, probes), through
+the libraries the binaries call (one process cannot import two binaries:
+their absl flags share names).
+"""
+
+import json
+import math
+import os
+
+from absl.testing import parameterized
+import gin
+import tensorflow as tf
+
+from audioscope import gin_utils
+from audioscope.data import pipeline
+from audioscope.data import synthetic
+from audioscope.evaluation import evaluate_lib
+from audioscope.inference import export_lib
+from audioscope.training import train_lib
+from data_recipes import make_synthetic_lib
+
+CLIP_SECONDS = 0.5
+FRAME_SIZE = (32, 32)
+
+
+class SyntheticWorkflowTest(parameterized.TestCase, tf.test.TestCase):
+
+  def tearDown(self):
+    gin.clear_config()
+    super().tearDown()
+
+  def _gin_params(self, data_dir):
+    return [f"DATA_DIR = '{data_dir}'", f'CLIP_SECONDS = {CLIP_SECONDS}',
+            f'FRAME_SIZE = {FRAME_SIZE}']
+
+  def test_train_export_evaluate(self):
+    data_dir = self.create_tempdir().full_path
+    make_synthetic_lib.make_synthetic(
+        data_dir, {'train': 8, 'validation': 10, 'test': 10}, seed=1,
+        options=synthetic.SceneOptions(clip_seconds=CLIP_SECONDS,
+                                       frame_size=FRAME_SIZE),
+        on_screen_fraction=0.4, off_screen_fraction=0.4, moms_per_clip=1)
+    model_dir = self.create_tempdir().full_path
+    # audioscope_train --gin_file=... --gin_param=... --model_dir=...
+    gin_utils.parse_gin(
+        ['papers/audioscope_v2/separable_sa_16fps.gin',
+         'test/tiny_audioscope.gin', 'datasets/synthetic.gin'],
+        self._gin_params(data_dir) + [
+            'train.num_steps = 2', 'train.steps_per_eval = 2',
+            'train.steps_per_checkpoint = 2', 'train.steps_per_loop = 2'],
+        model_dir=model_dir)
+    train_lib.train(model_dir=model_dir)
+    # Validation ran on both kinds of validation MoMs and picked a best.
+    best = train_lib.read_best(model_dir)
+    self.assertEqual(best['step'], 2)
+    pairs = pipeline.synthetic_mom_pairs(data_dir, 'validation')
+    on_screen = pipeline.read_mom_pairs(pipeline.mom_pairs_path(
+        data_dir, 'validation', 'filtered_on_screen'))
+    self.assertLen(pairs, len(on_screen) + len(pipeline.read_mom_pairs(
+        pipeline.mom_pairs_path(data_dir, 'validation',
+                                'filtered_off_screen'))))
+    metrics = best['metrics']
+    self.assertEqual(metrics['num_on_screen'] + metrics['num_off_screen'],
+                     len(pairs))
+    self.assertGreater(metrics['num_off_screen'], 0)
+    for name in ('snr', 'osr', 'auc'):
+      self.assertTrue(math.isfinite(metrics[name]), msg=name)
+
+    gin.clear_config()
+    export_dir = export_lib.export_from_model_dir(
+        model_dir, os.path.join(model_dir, 'export'), checkpoint='best')
+    with open(os.path.join(export_dir, export_lib.METADATA_FILE)) as f:
+      metadata = json.load(f)
+    self.assertEqual(metadata['clip_seconds'], CLIP_SECONDS)
+    self.assertEqual([metadata['frame_height'], metadata['frame_width']],
+                     list(FRAME_SIZE))
+
+    gin.clear_config()
+    output_dir = self.create_tempdir().full_path
+    evaluate_lib.run_evaluation(
+        output_dir=output_dir, model_dir=model_dir, checkpoint='best',
+        gin_files=['datasets/synthetic.gin'],
+        gin_params=self._gin_params(data_dir), probe_negatives=True)
+    with open(os.path.join(output_dir, 'summary.json')) as f:
+      summary = json.load(f)
+    counts = summary['counts']
+    self.assertEqual(counts['num_on_screen'] + counts['num_off_screen'],
+                     len(pipeline.synthetic_mom_pairs(data_dir, 'test')))
+    self.assertEqual(summary['calibration']['set'], 'validation')
+    self.assertTrue(math.isfinite(summary['calibration']['theta']))
+    self.assertIn('uncalibrated', summary['single_mixture'])
+    with open(os.path.join(output_dir, 'probe_negatives.json')) as f:
+      probes = json.load(f)
+    self.assertGreater(probes['num_examples'], 0)
+    for condition in ('true_video', 'blank_video', 'replaced_video'):
+      self.assertTrue(math.isfinite(
+          probes['conditions'][condition]['median_osr_db']), msg=condition)
+
+
+if __name__ == '__main__':
+  tf.test.main()
