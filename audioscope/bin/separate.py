@@ -32,6 +32,14 @@ Straight from a training folder (its best checkpoint):
   audioscope_separate --model_dir=/tmp/audioscope/run --checkpoint=best \
     --input=my_video.mp4 --output_dir=/tmp/out
 
+Every video of a folder (or a glob pattern such as 'clips/*.mp4'), the model
+loaded once, each into OUT/<video name>/; videos already done are skipped, so
+an interrupted run resumes, and unreadable ones are skipped and listed in
+OUT/separate_batch.json (exit status 1 if any failed):
+
+  audioscope_separate --saved_model=/tmp/audioscope/export \
+    --input=/data/my_videos --output_dir=/tmp/my_videos_separated
+
 A WAV file plus a folder of frames (PNG/JPEG named in time order) at 25 FPS:
 
   audioscope_separate --saved_model=/tmp/audioscope/export \
@@ -44,8 +52,8 @@ from absl import flags
 from absl import logging
 
 _INPUT = flags.DEFINE_string(
-    'input', None, 'An MP4 (any FFmpeg-readable video), or a WAV file with '
-    '--frames_dir.')
+    'input', None, 'An MP4 (any FFmpeg-readable video), a folder of videos, '
+    'a glob pattern of videos, or a WAV file with --frames_dir.')
 _FRAMES_DIR = flags.DEFINE_string(
     'frames_dir', None, 'Folder of frame images for a WAV --input.')
 _FRAME_RATE = flags.DEFINE_float(
@@ -95,6 +103,14 @@ def run(argv) -> None:
     # The user's input or model path: the message names the problem and
     # the fix, and a traceback would bury it.
     raise SystemExit(f'audioscope_separate: {e}') from None
+  if 'inputs' in report:  # A folder or pattern of videos.
+    print(_OUTPUT_DIR.value)
+    if report['num_failed']:
+      raise SystemExit(
+          f"audioscope_separate: {report['num_failed']} of "
+          f"{report['num_inputs']} videos could not be separated; see "
+          f'{separate_lib.BATCH_JSON_FILE} in {_OUTPUT_DIR.value}.')
+    return
   for source in report['sources']:
     logging.info('source %d: on-screen probability %s', source['index'],
                  source.get('on_screen_probability', 'n/a (audio-only)'))

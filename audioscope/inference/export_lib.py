@@ -196,7 +196,9 @@ def _gin_value(binding: str):
   except (ValueError, KeyError):
     return None
   if isinstance(value, gin.config.ConfigurableReference):
-    value = value.scoped_configurable_fn()  # A macro: its value.
+    if not value.evaluate:
+      return None  # A function (`@name`), not a constant.
+    value = value.scoped_configurable_fn()  # `%name` or `@name()`: its value.
   return value
 
 

@@ -56,6 +56,9 @@ IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.gif')
 # Decode the video at its own size for the output MP4 only below this size.
 MAX_ORIGINAL_FRAMES_BYTES = 1 << 30
 JSON_FILE = 'separation.json'
+BATCH_JSON_FILE = 'separate_batch.json'
+# What a folder --input is searched for.
+VIDEO_EXTENSIONS = ('.mp4', '.m4v', '.mov', '.mkv', '.avi', '.webm')
 VIDEO_FILE = 'on_screen.mp4'
 
 # Errors callers may catch; all are ValueErrors naming the problem and fix.
@@ -569,6 +572,51 @@ def separate_file(model: export_lib.InferenceModel,
   return report
 
 
+def list_inputs(input_pattern: str) -> List[str]:
+  """The videos an `audioscope_separate --input` names.
+
+  Args:
+    input_pattern: a file; a folder (its videos, `VIDEO_EXTENSIONS`, not
+      recursive); or a glob pattern (`videos/*.mp4`).
+
+  Returns:
+    Sorted paths; one for a file.
+
+  Raises:
+    VideoNotFoundError: nothing there, or a folder or pattern without videos.
+  """
+  if tf.io.gfile.isdir(input_pattern):
+    paths = sorted(
+        os.path.join(input_pattern, name)
+        for name in tf.io.gfile.listdir(input_pattern)
+        if name.lower().endswith(VIDEO_EXTENSIONS))
+    if not paths:
+      raise VideoNotFoundError(
+          f'The folder {input_pattern!r} holds no videos '
+          f'({", ".join(VIDEO_EXTENSIONS)}); check the path.')
+    return paths
+  if tf.io.gfile.exists(input_pattern):
+    return [input_pattern]
+  if any(c in input_pattern for c in '*?['):
+    paths = sorted(tf.io.gfile.glob(input_pattern))
+    if not paths:
+      raise VideoNotFoundError(f'No file matches {input_pattern!r}; check the '
+                               'pattern.')
+    return paths
+  raise VideoNotFoundError(f'The input {input_pattern!r} does not exist; '
+                           'check the path.')
+
+
+def _output_names(paths: Sequence[str]) -> List[str]:
+  """A distinct output folder name per input: its stem (+ a count)."""
+  names, seen = [], {}
+  for path in paths:
+    stem = os.path.splitext(os.path.basename(path))[0] or 'input'
+    seen[stem] = seen.get(stem, 0) + 1
+    names.append(stem if seen[stem] == 1 else f'{stem}_{seen[stem]}')
+  return names
+
+
 def run_separation(input_path: str,
                    output_dir: str,
                    saved_model: Optional[str] = None,
@@ -587,37 +635,88 @@ def run_separation(input_path: str,
   The input paths are checked before the model loads (which takes seconds),
   so that a mistyped path fails at once.
 
+  One input (a video, or a WAV file with `frames_dir`) is written to
+  `output_dir` itself. Several (`input_path` a folder of videos or a glob
+  pattern) are separated with one model load, each into
+  `output_dir/<video name>/`: a video whose folder already holds
+  `separation.json` is skipped (so an interrupted run resumes), one that
+  cannot be read is logged, counted and skipped, and `BATCH_JSON_FILE` in
+  `output_dir` lists what happened to each.
+
   Args:
-    input_path: a video, or a WAV file (with `frames_dir` for audio-visual
-      models).
+    input_path: a video, a WAV file (with `frames_dir` for audio-visual
+      models), a folder of videos or a glob pattern.
     output_dir: see `separate_file`.
     saved_model, model_dir, checkpoint, gin_files, gin_params: see
       `load_model`.
     frames_dir, input_frame_rate, window_seconds, overlap_seconds, pcm16:
-      see `separate_file`.
-    progress: a progress bar on stderr.
+      see `separate_file` (frames_dir only with one WAV input).
+    progress: progress on stderr (a bar per input, a log line per video).
 
   Returns:
-    The report of `separate_file`.
+    One input: the report of `separate_file`. Several: the batch summary
+    (`num_inputs`, `num_separated`, `num_skipped_done`, `num_failed`,
+    `inputs`: per video its `status`, `output_dir` and `error`).
 
   Raises:
-    One of `INPUT_ERRORS` for a missing, unreadable or unsuitable input or
-    model; ValueError for conflicting arguments.
+    One of `INPUT_ERRORS` for a missing, unreadable or unsuitable single
+    input or model, or no input at all; ValueError for conflicting
+    arguments.
   """
-  if not tf.io.gfile.exists(input_path):
-    raise VideoNotFoundError(f'The input {input_path!r} does not exist; '
-                             'check the path.')
+  paths = list_inputs(input_path)
+  single = len(paths) == 1 and paths[0] == input_path
+  if frames_dir and not single:
+    raise ValueError('frames_dir goes with one WAV input, not a folder or '
+                     'pattern of videos.')
   if frames_dir and not tf.io.gfile.isdir(frames_dir):
     raise FileNotFoundError(f'The frames folder {frames_dir!r} does not '
                             'exist; check the path.')
   model = load_model(saved_model=saved_model, model_dir=model_dir,
                      checkpoint=checkpoint, gin_files=gin_files,
                      gin_params=gin_params)
-  is_wav = input_path.lower().endswith('.wav')
-  return separate_file(
-      model, output_dir,
-      video_path=None if is_wav else input_path,
-      audio_path=input_path if is_wav else None,
-      frames_dir=frames_dir, input_frame_rate=input_frame_rate,
-      window_seconds=window_seconds, overlap_seconds=overlap_seconds,
-      pcm16=pcm16, progress=TextProgressBar() if progress else None)
+  options = dict(input_frame_rate=input_frame_rate,
+                 window_seconds=window_seconds,
+                 overlap_seconds=overlap_seconds, pcm16=pcm16)
+  if single:
+    is_wav = input_path.lower().endswith('.wav')
+    return separate_file(
+        model, output_dir,
+        video_path=None if is_wav else input_path,
+        audio_path=input_path if is_wav else None, frames_dir=frames_dir,
+        progress=TextProgressBar() if progress else None, **options)
+  entries = []
+  start = time.monotonic()
+  for index, (path, name) in enumerate(zip(paths, _output_names(paths))):
+    folder = os.path.join(output_dir, name)
+    entry = {'input': path, 'output_dir': folder}
+    if tf.io.gfile.exists(os.path.join(folder, JSON_FILE)):
+      entry['status'] = 'skipped_done'
+    else:
+      try:
+        separate_file(model, folder, video_path=path, **options)
+        entry['status'] = 'separated'
+      except INPUT_ERRORS as e:
+        entry.update(status='failed', error=f'{type(e).__name__}: {e}')
+        logging.warning('Skipped %s: %s', path, e)
+    entries.append(entry)
+    if progress:
+      logging.info('[%d/%d] %s: %s (%.0f s so far)', index + 1, len(paths),
+                   path, entry['status'], time.monotonic() - start)
+  summary = {
+      'input': input_path,
+      'model': model.source,
+      'num_inputs': len(entries),
+      'num_separated': sum(e['status'] == 'separated' for e in entries),
+      'num_skipped_done': sum(e['status'] == 'skipped_done'
+                              for e in entries),
+      'num_failed': sum(e['status'] == 'failed' for e in entries),
+      'inputs': entries,
+  }
+  tf.io.gfile.makedirs(output_dir)
+  with tf.io.gfile.GFile(os.path.join(output_dir, BATCH_JSON_FILE), 'w') as f:
+    json.dump(summary, f, indent=2)
+  logging.info('%d videos: %d separated, %d already done, %d failed (see %s).',
+               summary['num_inputs'], summary['num_separated'],
+               summary['num_skipped_done'], summary['num_failed'],
+               os.path.join(output_dir, BATCH_JSON_FILE))
+  return summary

@@ -268,6 +268,58 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
       self.assertIsInstance(error(''), separate_lib.INPUT_ERRORS)
     self.assertFalse(os.path.exists(out))
 
+  def test_a_folder_of_videos_is_separated_resumably(self):
+    folder = os.path.join(self.tmp, 'videos')
+    os.makedirs(folder)
+    rng = np.random.RandomState(2)
+    for name in ('a.mp4', 'b.mov'):
+      video_io.write_video(
+          os.path.join(folder, name),
+          rng.randint(0, 255, (24, 16, 16, 3)).astype(np.uint8), 16.0,
+          (0.1 * rng.randn(24000)).astype(np.float32), 16000,
+          video_codec='mpeg4')
+    with open(os.path.join(folder, 'c.mp4'), 'wb') as f:
+      f.write(b'not a video' * 10)
+    with open(os.path.join(folder, 'notes.txt'), 'w') as f:
+      f.write('not an input')
+    out = os.path.join(self.tmp, 'batch_out')
+    summary = separate_lib.run_separation(folder, out,
+                                          saved_model=self.export_dir,
+                                          progress=False)
+    self.assertEqual([os.path.basename(e['input']) for e in summary['inputs']],
+                     ['a.mp4', 'b.mov', 'c.mp4'])
+    self.assertEqual([e['status'] for e in summary['inputs']],
+                     ['separated', 'separated', 'failed'])
+    self.assertEqual((summary['num_separated'], summary['num_failed']), (2, 1))
+    self.assertIn('UnreadableVideoError', summary['inputs'][2]['error'])
+    for name in ('a', 'b'):
+      with open(os.path.join(out, name, separate_lib.JSON_FILE)) as f:
+        self.assertAllClose(json.load(f)['duration_seconds'], 1.5)
+    self.assertFalse(os.path.exists(os.path.join(out, 'c')))
+    with open(os.path.join(out, separate_lib.BATCH_JSON_FILE)) as f:
+      self.assertEqual(json.load(f), summary)
+    # A second run resumes: what is done is skipped, the failure retried.
+    again = separate_lib.run_separation(folder, out,
+                                        saved_model=self.export_dir,
+                                        progress=False)
+    self.assertEqual([e['status'] for e in again['inputs']],
+                     ['skipped_done', 'skipped_done', 'failed'])
+    # A glob pattern names the videos itself; one match is still a batch.
+    self.assertEqual(
+        separate_lib.list_inputs(os.path.join(folder, '[ab].m*')),
+        [os.path.join(folder, 'a.mp4'), os.path.join(folder, 'b.mov')])
+    with self.assertRaisesRegex(separate_lib.VideoNotFoundError,
+                                'No file matches'):
+      separate_lib.list_inputs(os.path.join(folder, '*.mkv'))
+    empty = os.path.join(self.tmp, 'empty_folder')
+    os.makedirs(empty)
+    with self.assertRaisesRegex(separate_lib.VideoNotFoundError,
+                                'holds no videos'):
+      separate_lib.run_separation(empty, out, saved_model=self.export_dir)
+    self.assertEqual(
+        separate_lib._output_names(['p/x.mp4', 'q/x.mp4', 'q/y.mov']),
+        ['x', 'x_2', 'y'])
+
   def test_command_line_reports_a_bad_input_in_one_line(self):
     missing = os.path.join(self.tmp, 'missing.mp4')
     process = subprocess.run(
