@@ -47,7 +47,7 @@ Example:
 
 import json
 import os
-from typing import Any, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from absl import logging
 import gin
