@@ -1038,7 +1038,9 @@ def load_model(model_dir: Optional[str] = None,
   From a SavedModel (`saved_model`, written by `audioscope_export`): loaded
   with `export_lib.load_saved_model` (its `serving_default` returns raw
   logits and the sources; the stored theta is read from its metadata);
-  `gin_files`/`gin_params` are parsed for the datasets.
+  `gin_files`/`gin_params` are parsed for the datasets, with the macros
+  `sample_rate` and `frame_rate` bound to the model's (before
+  `gin_params`, which may override them).
 
   From a model directory: `export_lib.restore_model` parses the model dir's
   operative gin config, then `gin_files` and `gin_params`, rebuilds the
@@ -1070,8 +1072,12 @@ def load_model(model_dir: Optional[str] = None,
   from audioscope.inference import export_lib
   # pylint: enable=g-import-not-at-top,unused-import
   if saved_model:
-    gin_utils.parse_gin(gin_files, gin_params, model_dir=None)
     model = export_lib.load_saved_model(saved_model)
+    # The model's rates as the macros the dataset gin files read (e.g.
+    # datasets/synthetic.gin); the caller's own bindings come after them.
+    rates = [f'sample_rate = {model.sample_rate}',
+             f'frame_rate = {model.frame_rate}']
+    gin_utils.parse_gin(gin_files, rates + list(gin_params), model_dir=None)
     return model, f'SavedModel {saved_model}'
   if not model_dir:
     raise ValueError('Give a model directory (--model_dir, with --checkpoint) '

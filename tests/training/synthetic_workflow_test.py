@@ -24,6 +24,7 @@ their absl flags share names).
 import json
 import math
 import os
+import tempfile
 
 from absl.testing import parameterized
 import gin
@@ -37,11 +38,21 @@ from audioscope.inference import export_lib
 from audioscope.training import train_lib
 from data_recipes import make_synthetic_lib
 
-CLIP_SECONDS = 0.5
+CLIP_SECONDS = 1.0  # One frame at 1 FPS.
 FRAME_SIZE = (32, 32)
 
 
 class SyntheticWorkflowTest(parameterized.TestCase, tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.data_dir = tempfile.mkdtemp()
+    make_synthetic_lib.make_synthetic(
+        cls.data_dir, {'train': 8, 'validation': 10, 'test': 10}, seed=1,
+        options=synthetic.SceneOptions(clip_seconds=CLIP_SECONDS,
+                                       frame_size=FRAME_SIZE),
+        on_screen_fraction=0.4, off_screen_fraction=0.4, moms_per_clip=1)
 
   def tearDown(self):
     gin.clear_config()
@@ -51,13 +62,35 @@ class SyntheticWorkflowTest(parameterized.TestCase, tf.test.TestCase):
     return [f"DATA_DIR = '{data_dir}'", f'CLIP_SECONDS = {CLIP_SECONDS}',
             f'FRAME_SIZE = {FRAME_SIZE}']
 
+  @parameterized.named_parameters(
+      ('separable_sa_16fps', 'papers/audioscope_v2/separable_sa_16fps.gin',
+       16, True),
+      ('joint_cma_1fps', 'papers/audioscope_v2/joint_cma_1fps.gin', 1, True),
+      ('semi_supervised', 'papers/audioscope_v2/semi_supervised.gin', 16,
+       True),
+      ('coincidence', 'training/coincidence_pretraining.gin', 16, True),
+      ('separator', 'training/separator_pretraining.gin', 0, False))
+  def test_pipelines_deliver_the_experiment_rates(self, gin_file, fps,
+                                                  validates):
+    gin_utils.parse_gin([gin_file, 'test/tiny_audioscope.gin',
+                         'datasets/synthetic.gin'],
+                        self._gin_params(self.data_dir))
+    # What train() builds: the bound dataset_fn with the batch size.
+    dataset_fn = gin.query_parameter('train.dataset_fn').scoped_configurable_fn
+    batch = next(iter(dataset_fn(global_batch_size=2)))
+    self.assertEqual(batch['audio'].shape, (2, int(CLIP_SECONDS * 16000)))
+    if fps:
+      self.assertEqual(batch['frames'].shape[:2],
+                       (2, int(CLIP_SECONDS * fps)))
+    if validates:
+      # AudioVisualTask's validation MoMs, at the same rates.
+      eval_dataset_fn = gin.query_parameter(
+          'AudioVisualTask.eval_dataset_fn').scoped_configurable_fn()
+      batch = next(iter(eval_dataset_fn()))
+      self.assertEqual(batch['frames'].shape[1], int(CLIP_SECONDS * fps))
+
   def test_train_export_evaluate(self):
-    data_dir = self.create_tempdir().full_path
-    make_synthetic_lib.make_synthetic(
-        data_dir, {'train': 8, 'validation': 10, 'test': 10}, seed=1,
-        options=synthetic.SceneOptions(clip_seconds=CLIP_SECONDS,
-                                       frame_size=FRAME_SIZE),
-        on_screen_fraction=0.4, off_screen_fraction=0.4, moms_per_clip=1)
+    data_dir = self.data_dir
     model_dir = self.create_tempdir().full_path
     # audioscope_train --gin_file=... --gin_param=... --model_dir=...
     gin_utils.parse_gin(
@@ -107,6 +140,22 @@ class SyntheticWorkflowTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(summary['calibration']['set'], 'validation')
     self.assertTrue(math.isfinite(summary['calibration']['theta']))
     self.assertIn('uncalibrated', summary['single_mixture'])
+    # The SavedModel, evaluated with the same gin file (its rates bound from
+    # its metadata), gives the checkpoint's numbers.
+    gin.clear_config()
+    saved_output_dir = self.create_tempdir().full_path
+    evaluate_lib.run_evaluation(
+        output_dir=saved_output_dir, saved_model=export_dir,
+        gin_files=['datasets/synthetic.gin'],
+        gin_params=self._gin_params(data_dir))
+    with open(os.path.join(saved_output_dir, 'summary.json')) as f:
+      saved_summary = json.load(f)
+    self.assertEqual(saved_summary['counts'], counts)
+    for row in ('uncalibrated', 'calibrated'):
+      for metric in ('median_snr_db', 'median_osr_db', 'auc'):
+        self.assertAllClose(saved_summary['results'][row][metric],
+                            summary['results'][row][metric], atol=1e-3,
+                            msg=f'{row} {metric}')
     with open(os.path.join(output_dir, 'probe_negatives.json')) as f:
       probes = json.load(f)
     self.assertGreater(probes['num_examples'], 0)
