@@ -668,9 +668,8 @@ def run_separation(input_path: str,
   if frames_dir and not single:
     raise ValueError('frames_dir goes with one WAV input, not a folder or '
                      'pattern of videos.')
-  if frames_dir and not tf.io.gfile.isdir(frames_dir):
-    raise FileNotFoundError(f'The frames folder {frames_dir!r} does not '
-                            'exist; check the path.')
+  if frames_dir:
+    _image_files(frames_dir)  # A missing or empty folder fails before loading.
   model = load_model(saved_model=saved_model, model_dir=model_dir,
                      checkpoint=checkpoint, gin_files=gin_files,
                      gin_params=gin_params)
