@@ -22,28 +22,37 @@ SNR, SI-SNR, OSR, AUC, MixIT*), summary.json, per_example.csv,
 osr_snr_curve.csv/.png, TensorBoard scalars in eval/ and, with
 --probe_negatives, probe_negatives.md/.json/.csv.
 
-The evaluation sets are gin bindings, e.g. in my_eval.gin:
+The evaluation sets are gin bindings. `datasets/yfcc100m.gin` binds the
+paper's (the published YFCC100M lists and the records data_recipes writes
+from them), `datasets/synthetic.gin` the synthetic data set's. The best
+checkpoint of a run on the paper's unfiltered random background test MoMs,
+calibrated on validation (arXiv sec. 4.2.1):
+
+  audioscope_eval --model_dir=/tmp/audioscope/separable_sa_16fps \
+    --checkpoint=best --gin_file=datasets/yfcc100m.gin \
+    --gin_param="CLIP_LISTS_DIR = '/data/lists'" \
+    --gin_param="RECORDS_DIR = '/data/records'"
+
+Calibrated on each test set itself, as ECCV Table 1, here the filtered
+off-screen background one, with negative probing:
+
+  audioscope_eval --model_dir=/tmp/audioscope/separable_sa_16fps \
+    --gin_file=datasets/yfcc100m.gin --gin_param="TEST_COLLECTION = 'filtered'" \
+    --gin_param="CLIP_LISTS_DIR = '/data/lists'" \
+    --gin_param="RECORDS_DIR = '/data/records'" \
+    --calibrate_on=test --probe_negatives
+
+Other data, e.g. in my_eval.gin:
 
   import audioscope.data.pipeline
   evaluate_model.test_dataset = @test/mom_eval_dataset
-  test/mom_eval_dataset.file_pattern = '/data/yfcc/test-*.tfrecord'
-  test/mom_eval_dataset.pairs = '/data/yfcc/test_random_background.csv'
+  test/mom_eval_dataset.file_pattern = '/data/mine/test-*.tfrecord'
+  test/mom_eval_dataset.pairs = '/data/mine/test_moms.csv'
   evaluate_model.validation_dataset = @validation/mom_eval_dataset
-  validation/mom_eval_dataset.file_pattern = '/data/yfcc/val-*.tfrecord'
-  validation/mom_eval_dataset.pairs = '/data/yfcc/val_random_background.csv'
+  validation/mom_eval_dataset.file_pattern = '/data/mine/val-*.tfrecord'
+  validation/mom_eval_dataset.pairs = '/data/mine/val_moms.csv'
   evaluate_model.single_mixture_dataset = @test/single_mixture_dataset
-  test/single_mixture_dataset.file_pattern = '/data/yfcc/test-*.tfrecord'
-
-The best checkpoint of a run, calibrated on validation (arXiv sec. 4.2.1):
-
-  audioscope_eval --model_dir=/tmp/audioscope/separable_sa_16fps \
-    --checkpoint=best --gin_file=/path/to/my_eval.gin \
-    --output_dir=/tmp/audioscope/separable_sa_16fps/eval_best
-
-Calibrated on the test set itself, as ECCV Table 1, with negative probing:
-
-  audioscope_eval --model_dir=/tmp/audioscope/separable_sa_16fps \
-    --gin_file=/path/to/my_eval.gin --calibrate_on=test --probe_negatives
+  test/single_mixture_dataset.file_pattern = '/data/mine/test-*.tfrecord'
 
 An exported SavedModel, 100 examples per set, a 10 dB OSR target:
 

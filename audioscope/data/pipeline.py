@@ -52,6 +52,7 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from audioscope.data import clip_lists
 from audioscope.data import records
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -433,14 +434,18 @@ def read_mom_pairs(csv_path: str) -> Sequence[Tuple[ClipKey, ClipKey]]:
 
   Two formats: a CSV with a header holding `clip_id1` and `clip_id2` columns
   (as written by data_recipes/make_synthetic), or the published format, rows
-  of `path1, start1, end1, path2, start2, end2` without a header, whose clips
-  are identified by (video_path, start_time).
+  of `path1, start1, end1, path2, start2, end2` (a header row optional, see
+  `clip_lists.read_mom_list`), whose clips are identified by
+  (video_path, start_time).
 
   Args:
     csv_path: the CSV file.
 
   Returns:
     A list of (key1, key2): clip_id strings or (video_path, start) tuples.
+
+  Raises:
+    ValueError: an empty list, or a malformed row (named by file and line).
   """
   with tf.io.gfile.GFile(csv_path) as f:
     rows = [row for row in csv.reader(f) if row]
@@ -451,18 +456,14 @@ def read_mom_pairs(csv_path: str) -> Sequence[Tuple[ClipKey, ClipKey]]:
   if 'clip_id1' in header and 'clip_id2' in header:
     i, j = header.index('clip_id1'), header.index('clip_id2')
     return [(row[i], row[j]) for row in rows[1:]]
-  pairs = []
-  for number, row in enumerate(rows, 1):
-    if len(row) < 6:
-      raise ValueError(
-          f'{csv_path} line {number}: expected path1,start1,end1,path2,'
-          f'start2,end2 (or a header with clip_id1, clip_id2), got {row}.')
-    try:
-      pairs.append(((row[0], float(row[1])), (row[3], float(row[4]))))
-    except ValueError as e:
-      raise ValueError(f'{csv_path} line {number}: start times must be '
-                       f'numbers, got {row}.') from e
-  return pairs
+  try:
+    published = clip_lists.read_mom_list(csv_path)
+  except clip_lists.ClipListError as e:
+    raise ValueError(
+        f'{e} (expected rows path1,start1,end1,path2,start2,end2, or a '
+        'header with clip_id1, clip_id2).') from e
+  return [((row.clip1.video_path, row.clip1.start),
+           (row.clip2.video_path, row.clip2.start)) for row in published]
 
 
 def _normalise_key(key):
@@ -473,9 +474,20 @@ def _normalise_key(key):
 
 
 def _collect_records(files, keys):
-  """Serialized records (and files) of the clips named by `keys`."""
+  """Serialized records (and files) of the clips named by `keys`.
+
+  A clip stored more than once (the published lists name a labelled clip in
+  its split's unlabelled list too) is taken from a labelled record, so that a
+  MoM gets the label of its on-screen-only or off-screen-only list.
+
+  Returns:
+    ({key: (serialized, filename)}, the set of keys not in the records).
+
+  Raises:
+    ValueError: two records of one clip have different labels (0 and 1).
+  """
   wanted = set(keys)
-  found = {}
+  found, labels = {}, {}
   for filename in files:
     for serialized in tf.data.TFRecordDataset(filename).as_numpy_iterator():
       example = tf.train.Example.FromString(serialized)
@@ -485,16 +497,21 @@ def _collect_records(files, keys):
           'video_path' in feature) else ''
       start = feature['start_time'].float_list.value[0] if (
           'start_time' in feature) else 0.0
+      label = feature['label'].int64_list.value[0] if (
+          'label' in feature) else records.UNLABELLED
       for key in (clip_id, (path, round(float(start), 3))):
-        if key in wanted and key not in found:
+        if key not in wanted:
+          continue
+        if key not in found or labels[key] == records.UNLABELLED:
           found[key] = (serialized, filename)
-  missing = wanted - set(found)
-  if missing:
-    raise KeyError(
-        f'{len(missing)} clips of the pair list are not in the records '
-        f'{files[:3]}...: e.g. {sorted(map(str, missing))[:3]}. Check that the '
-        'pair list and the TFRecords come from the same data set.')
-  return found
+          labels[key] = label
+        elif label not in (records.UNLABELLED, labels[key]):
+          raise ValueError(
+              f'Clip {key} is stored with label {labels[key]} in '
+              f'{found[key][1]} and with label {label} in {filename}; a clip '
+              'can be on-screen-only or off-screen-only, not both. Check '
+              'the clip lists the records were written from.')
+  return found, wanted - set(found)
 
 
 @gin.configurable(denylist=['input_context'])
@@ -508,11 +525,13 @@ def mom_eval_dataset(file_pattern: FilePattern = gin.REQUIRED,
                      frame_rate: float = records.FRAME_RATE,
                      frame_size: Optional[Tuple[int, int]] = (128, 128),
                      clip_seconds: float = 5.0,
-                     include_ids: bool = False) -> tf.data.Dataset:
+                     include_ids: bool = False,
+                     missing_clips: str = 'error') -> tf.data.Dataset:
   """Evaluation mixtures of mixtures from a pair list (paper sec. 4.3).
 
   The clips the pairs name are held in memory as serialized records (fine for
-  evaluation sets of a few thousand clips).
+  evaluation sets of a few thousand clips). A clip stored both unlabelled and
+  labelled is taken with its label.
 
   Args:
     file_pattern: clip TFRecords holding every clip of the pairs.
@@ -527,6 +546,10 @@ def mom_eval_dataset(file_pattern: FilePattern = gin.REQUIRED,
     frame_size: expected (height, width).
     clip_seconds: clip length.
     include_ids: add 'clip_id' [batch, 2] strings.
+    missing_clips: 'error' (default) stops when a pair names a clip that is
+      not in the records; 'skip' leaves such pairs out, counts them in the
+      log and stops only when no pair is left (a partial copy of YFCC100M,
+      whose recipes skip unavailable videos).
 
   Returns:
     Batches (not repeated, the last may be smaller) {'audio' [batch, samples]
@@ -542,12 +565,36 @@ def mom_eval_dataset(file_pattern: FilePattern = gin.REQUIRED,
   pairs = [(_normalise_key(a), _normalise_key(b)) for a, b in pairs]
   if not pairs:
     raise ValueError('The MoM pair list is empty; give at least one pair.')
+  if missing_clips not in ('error', 'skip'):
+    raise ValueError(f"missing_clips must be 'error' or 'skip', got "
+                     f'{missing_clips!r}.')
   batch_size = _per_replica_batch_size(global_batch_size, input_context)
   if input_context is not None and input_context.num_input_pipelines > 1:
     pairs = pairs[input_context.input_pipeline_id::
                   input_context.num_input_pipelines]
   files = list(records.list_files(file_pattern))
-  found = _collect_records(files, [k for pair in pairs for k in pair])
+  found, missing = _collect_records(files, [k for pair in pairs for k in pair])
+  if missing:
+    examples = ', '.join(sorted(
+        key if isinstance(key, str) else f'{key[0]} at {key[1]:g} s'
+        for key in missing)[:3])
+    if missing_clips != 'skip':
+      raise KeyError(
+          f'{len(missing)} clips of the pair list are not in the records '
+          f'{files[:3]}...: e.g. {examples}. Check that the pair list and '
+          "the TFRecords come from the same data set, or pass missing_clips="
+          "'skip' to leave those pairs out.")
+    kept = [pair for pair in pairs if pair[0] in found and pair[1] in found]
+    logging.warning(
+        'MoM evaluation set: %d of %d pairs skipped, %d of their clips are '
+        'not in the records (e.g. %s).', len(pairs) - len(kept), len(pairs),
+        len(missing), examples)
+    if not kept:
+      raise ValueError(
+          f'None of the {len(pairs)} MoM pairs has both clips in the records '
+          f'{files[:3]}...: e.g. {examples} are missing. Write the records of '
+          "the pair list's clips first (audioscope_make_yfcc_tfrecords).")
+    pairs = kept
   logging.info('MoM evaluation set: %d pairs of %d clips.', len(pairs),
                len(found))
   step = frame_step(stored_frame_rate, frame_rate)
@@ -706,6 +753,114 @@ def synthetic_mom_pairs(
           f'No MoM pair list {path!r}: is {data_dir!r} (DATA_DIR) a folder '
           f'written by audioscope_make_synthetic, with a {split} split?')
     pairs += list(read_mom_pairs(path))
+  return pairs
+
+
+# The published YFCC100M lists (google-research/sound-separation,
+# datasets/audioscope and datasets/audioscope-v2): the folder each collection
+# downloads to, and the background clips of its evaluation MoMs.
+PUBLISHED_COLLECTIONS = {
+    'unfiltered': ('audioscope_v2_yfcc100m_clip_lists', 'random_unfiltered'),
+    'filtered': ('audioscope_yfcc100m_clip_lists', 'offscreen_unanimous'),
+}
+PUBLISHED_SPLITS = ('train', 'validate', 'test')
+PUBLISHED_CLIP_LISTS = ('clips', 'onscreen_unanimous_clips',
+                        'offscreen_unanimous_clips')
+
+
+def _check_published(split, collection):
+  if collection not in PUBLISHED_COLLECTIONS:
+    raise ValueError(f'collection must be one of {sorted(PUBLISHED_COLLECTIONS)}'
+                     f' (the published lists unfiltered_* and filtered_*), '
+                     f'got {collection!r}.')
+  if split not in PUBLISHED_SPLITS:
+    raise ValueError(f'split must be one of {PUBLISHED_SPLITS} (the published '
+                     f'lists say validate, not validation), got {split!r}.')
+
+
+@gin.configurable
+def published_records(records_dir: str = gin.REQUIRED, split: str = 'train',
+                      collection: str = 'unfiltered',
+                      lists: Sequence[str] = PUBLISHED_CLIP_LISTS
+                     ) -> List[str]:
+  """The TFRecord globs of published clip lists, for any builder.
+
+  `audioscope_make_yfcc_tfrecords --output_dir=RECORDS_DIR` names the shards
+  of `<collection>_<split>_<list>.csv` `<collection>_<split>_<list>-*.tfrecord`
+  (data_recipes/README.md), so one folder holds every list.
+
+  Args:
+    records_dir: the recipe's output folder (local or any tf.io.gfile path).
+    split: 'train', 'validate' or 'test'.
+    collection: 'unfiltered' (AudioScopeV2) or 'filtered' (AudioScope).
+    lists: which lists of the split: 'clips' (unlabelled),
+      'onscreen_unanimous_clips', 'offscreen_unanimous_clips'.
+
+  Returns:
+    One glob per list.
+
+  Raises:
+    FileNotFoundError: a list has no records yet; the message gives the
+      recipe's command line.
+  """
+  _check_published(split, collection)
+  patterns = []
+  for kind in lists:
+    name = f'{collection}_{split}_{kind}'
+    pattern = os.path.join(records_dir, f'{name}-*.tfrecord')
+    if not tf.io.gfile.glob(pattern):
+      raise FileNotFoundError(
+          f'No TFRecords of the published list {name}.csv in {records_dir!r} '
+          f'(RECORDS_DIR). Write them with: audioscope_make_yfcc_tfrecords '
+          f'--clip_list=<lists>/{name}.csv --video_root=<YFCC100M copy> '
+          f'--output_dir={records_dir} (data_recipes/README.md).')
+    patterns.append(pattern)
+  return patterns
+
+
+@gin.configurable
+def published_mom_pairs(
+    lists_dir: str = gin.REQUIRED, split: str = 'validate',
+    collection: str = 'unfiltered',
+    labels: Sequence[str] = ('onscreen', 'offscreen')
+) -> List[Tuple[ClipKey, ClipKey]]:
+  """The MoM pairs of a split's published evaluation lists, in order.
+
+  The on-screen list (`<collection>_<split>_onscreen_unanimous_plus_<background>
+  _mom_clips.csv`) and the off-screen one, concatenated: the median SNR is
+  taken on the first, the median OSR on the second. The background is
+  'random_unfiltered' for the unfiltered collection (ECCV Table 1, "unfiltered
+  random background") and 'offscreen_unanimous' for the filtered one
+  ("filtered off-screen background").
+
+  Args:
+    lists_dir: the downloaded list folder, or a folder above it (searched
+      with `clip_lists.find_published_lists`).
+    split: 'validate' or 'test'.
+    collection: 'unfiltered' or 'filtered'.
+    labels: which lists: 'onscreen', 'offscreen'.
+
+  Returns:
+    (key1, key2) pairs, each key (video_path, start).
+
+  Raises:
+    FileNotFoundError: a list is missing; the message says which download
+      holds it.
+  """
+  _check_published(split, collection)
+  folder, background = PUBLISHED_COLLECTIONS[collection]
+  available = clip_lists.find_published_lists(lists_dir)
+  pairs = []
+  for label in labels:
+    name = (f'{collection}_{split}_{label}_unanimous_plus_{background}_mom_'
+            'clips.csv')
+    if name not in available:
+      raise FileNotFoundError(
+          f'No published MoM list {name} below {lists_dir!r} '
+          f'(CLIP_LISTS_DIR). It is in gs://gresearch/sound_separation/'
+          f'{folder}: gcloud storage cp --recursive '
+          f'gs://gresearch/sound_separation/{folder} {lists_dir}')
+    pairs += list(read_mom_pairs(available[name].path))
   return pairs
 
 

@@ -662,7 +662,8 @@ def list_files(path: Union[str, Sequence[str]]) -> Sequence[str]:
     matched = sorted(tf.io.gfile.glob(pattern))
     if not matched:
       raise FileNotFoundError(
-          f'No TFRecord file matches {pattern!r}; check the path (or run '
-          'data_recipes/make_synthetic to create a data set).')
+          f'No TFRecord file matches {pattern!r}; check the path, or write '
+          'the data set first (audioscope_make_synthetic, or '
+          'audioscope_make_yfcc_tfrecords for the YFCC100M lists).')
     files.extend(matched)
   return files
