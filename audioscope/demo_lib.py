@@ -92,6 +92,7 @@ from audioscope import separation
 from audioscope.data import pipeline
 from audioscope.data import synthetic
 from audioscope.data import video_io
+from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
 from audioscope.evaluation import probing
 from audioscope.inference import export_lib
@@ -690,13 +691,20 @@ class Demo:
     theta = float(results['calibration']['theta'])
     model, prefix, constants = self.restore_audioscope()
     export_dir = os.path.join(self.dirs['export'], 'saved_model')
+    extra = {'checkpoint': prefix, 'model_dir': self.dirs['audioscope'],
+             'calibration_target_osr_db': self.config.target_osr_db}
+    # The test set's OSR/SNR curve, so that audioscope_separate
+    # --target_osr_db can move the operating point.
+    curve_file = os.path.join(self.dirs['evaluation'],
+                              evaluate_lib.CURVE_CSV_FILE)
+    curve = None
+    if tf.io.gfile.exists(curve_file):
+      curve = calibration.read_curve_csv(curve_file)
+      extra.update(calibration_curve_file=curve_file,
+                   calibration_curve_set='test')
     export_lib.export_saved_model(
-        model, export_dir, calibration_offset=theta,
-        extra_metadata={'checkpoint': prefix,
-                        'model_dir': self.dirs['audioscope'],
-                        'calibration_target_osr_db':
-                            self.config.target_osr_db},
-        **constants)
+        model, export_dir, calibration_offset=theta, extra_metadata=extra,
+        calibration_curve=curve, **constants)
     gin.clear_config()
     return {'saved_model': export_dir}
 

@@ -28,6 +28,7 @@ import tensorflow as tf
 from audioscope import demo_lib
 from audioscope.data import pipeline
 from audioscope.data import video_io
+from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
 from audioscope.inference import export_lib
 from audioscope.training import tasks
@@ -231,6 +232,11 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertTrue(math.isfinite(theta))
     model = export_lib.load_saved_model(artefacts['saved_model'])
     self.assertAllClose(model.calibration_offset, theta, atol=1e-5)
+    # With the test set's OSR/SNR curve, for audioscope_separate
+    # --target_osr_db.
+    self.assertEqual(model.calibration_curve, calibration.read_curve_csv(
+        os.path.join(artefacts['evaluation_dir'],
+                     evaluate_lib.CURVE_CSV_FILE)))
     outputs = model(np.zeros([1, 16000], np.float32),
                     np.zeros([1, 8, 32, 32, 3], np.float32))
     self.assertEqual(outputs['on_screen'].shape, (1, 16000))
@@ -273,6 +279,17 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertTrue(all(again['stages'][s]['skipped']
                         for s in demo_lib.STAGES))
     self.assertEqual(again['results_table'], table)
+
+    # audioscope_export --model_dir=<demo>/audioscope: the demo's pipelines
+    # are not gin bindings, so the clip length and frame size come from the
+    # shapes that training recorded.
+    audioscope_dir = os.path.join(output_dir, 'audioscope')
+    self.assertEqual(train_lib.read_training_data(audioscope_dir),
+                     {'audio_samples': 16000, 'num_frames': 8,
+                      'frame_size': [32, 32]})
+    _, _, constants = export_lib.restore_model(audioscope_dir, 'best')
+    self.assertEqual((constants['clip_seconds'], constants['frame_size'],
+                      constants['frame_rate']), (1.0, (32, 32), 8.0))
 
 
 if __name__ == '__main__':

@@ -29,6 +29,16 @@ A given checkpoint, overriding theta:
   audioscope_export --model_dir=/tmp/audioscope/run \
     --checkpoint=/tmp/audioscope/run/ckpt-20000 --calibration_offset=-1.5
 
+With the OSR/SNR curve of its evaluation, so that audioscope_separate can
+take a median OSR target (--target_osr_db) instead of a theta; here the
+stored theta is the one that gives 10 dB on that curve:
+
+  audioscope_eval --model_dir=/tmp/audioscope/separable_sa_16fps \
+    --checkpoint=best --gin_file=... --output_dir=/tmp/eval_best
+  audioscope_export --model_dir=/tmp/audioscope/separable_sa_16fps \
+    --checkpoint=best --calibration_curve=/tmp/eval_best/osr_snr_curve.csv \
+    --target_osr_db=10
+
 An audio-only separator (MixIT pre-training run):
 
   audioscope_export --model_dir=/tmp/audioscope/separator \
@@ -53,6 +63,13 @@ _GIN_FILE = flags.DEFINE_multi_string(
 _GIN_PARAM = flags.DEFINE_multi_string('gin_param', [], 'More gin bindings.')
 _CALIBRATION_OFFSET = flags.DEFINE_float(
     'calibration_offset', None, "theta to store (default: the checkpoint's).")
+_CALIBRATION_CURVE = flags.DEFINE_string(
+    'calibration_curve', None, 'osr_snr_curve.csv of an audioscope_eval run '
+    'of this checkpoint, stored with the export (audioscope_separate '
+    '--target_osr_db reads it).')
+_TARGET_OSR_DB = flags.DEFINE_float(
+    'target_osr_db', None, 'Store the theta at which --calibration_curve '
+    'reaches this median OSR (dB), instead of --calibration_offset.')
 _MODEL_TYPE = flags.DEFINE_enum(
     'model_type', 'auto', ['auto', 'audioscope_v2', 'separator'],
     'What the checkpoint holds; auto reads the operative config.')
@@ -77,7 +94,9 @@ def run(argv) -> None:
       _MODEL_DIR.value, _EXPORT_DIR.value, checkpoint=_CHECKPOINT.value,
       gin_files=_GIN_FILE.value, gin_params=_GIN_PARAM.value,
       calibration_offset=_CALIBRATION_OFFSET.value,
-      model_type=_MODEL_TYPE.value, frame_size=frame_size)
+      model_type=_MODEL_TYPE.value, frame_size=frame_size,
+      calibration_curve=_CALIBRATION_CURVE.value,
+      target_osr_db=_TARGET_OSR_DB.value)
   logging.info('SavedModel written to %s', export_dir)
   print(export_dir)
 

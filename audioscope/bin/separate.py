@@ -40,6 +40,17 @@ OUT/separate_batch.json (exit status 1 if any failed):
   audioscope_separate --saved_model=/tmp/audioscope/export \
     --input=/data/my_videos --output_dir=/tmp/my_videos_separated
 
+The operating point (ECCV sec. 4.4): the export stores the logit offset
+theta calibrated for 6 dB median OSR. More suppression of off-screen sounds
+(a median OSR of 10 dB on the set the export's curve was measured on; the
+export needs that curve, `audioscope_export --calibration_curve`), or a
+theta of your own (lower: less of every source on screen):
+
+  audioscope_separate --saved_model=/tmp/audioscope/export \
+    --input=my_video.mp4 --output_dir=/tmp/out --target_osr_db=10
+  audioscope_separate --saved_model=/tmp/audioscope/export \
+    --input=my_video.mp4 --output_dir=/tmp/out --calibration_offset=-1
+
 A WAV file plus a folder of frames (PNG/JPEG named in time order) at 25 FPS:
 
   audioscope_separate --saved_model=/tmp/audioscope/export \
@@ -79,6 +90,13 @@ _OVERLAP_SECONDS = flags.DEFINE_float(
 _PCM16 = flags.DEFINE_bool(
     'pcm16', False, 'Write 16-bit WAVs (clipped) instead of float32.')
 _PROGRESS = flags.DEFINE_bool('progress', True, 'Progress bar on stderr.')
+_CALIBRATION_OFFSET = flags.DEFINE_float(
+    'calibration_offset', None, 'Logit offset theta of the on-screen '
+    "estimate, in place of the export's (ECCV eq. 12).")
+_TARGET_OSR_DB = flags.DEFINE_float(
+    'target_osr_db', None, 'Median off-screen suppression wanted, in dB: '
+    "theta is read from the calibration curve stored with the export "
+    '(audioscope_export --calibration_curve).')
 
 
 def run(argv) -> None:
@@ -98,7 +116,9 @@ def run(argv) -> None:
         frames_dir=_FRAMES_DIR.value, input_frame_rate=_FRAME_RATE.value,
         window_seconds=_WINDOW_SECONDS.value,
         overlap_seconds=_OVERLAP_SECONDS.value, pcm16=_PCM16.value,
-        progress=_PROGRESS.value)
+        progress=_PROGRESS.value,
+        calibration_offset=_CALIBRATION_OFFSET.value,
+        target_osr_db=_TARGET_OSR_DB.value)
   except separate_lib.INPUT_ERRORS as e:
     # The user's input or model path: the message names the problem and
     # the fix, and a traceback would bury it.

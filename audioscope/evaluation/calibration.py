@@ -419,6 +419,93 @@ def write_curve_csv(path, curve: Sequence[CurvePoint]):
       ])
 
 
+CURVE_COLUMNS = ('theta', 'median_osr_db', 'median_snr_db')
+
+
+def read_curve_csv(path) -> List[CurvePoint]:
+  """Reads a curve written by `write_curve_csv`, sorted by theta.
+
+  Args:
+    path: the CSV (e.g. `osr_snr_curve.csv` of an `audioscope_eval` run).
+
+  Returns:
+    The `CurvePoint`s.
+
+  Raises:
+    FileNotFoundError: no such file.
+    ValueError: missing columns, a value that is not a finite number, or no
+      rows.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if not tf.io.gfile.exists(path):
+    raise FileNotFoundError(
+        f'No OSR/SNR curve {path!r}; audioscope_eval writes one '
+        '(osr_snr_curve.csv in its --output_dir).')
+  with _open(path, 'r') as f:
+    reader = csv.DictReader(f)
+    missing = set(CURVE_COLUMNS) - set(reader.fieldnames or ())
+    if missing:
+      raise ValueError(f'{path}: the curve needs the columns {CURVE_COLUMNS}; '
+                       f'{sorted(missing)} are missing.')
+    curve = []
+    for line, row in enumerate(reader, 2):
+      try:
+        values = [float(row[name]) for name in CURVE_COLUMNS]
+      except (TypeError, ValueError) as e:
+        raise ValueError(f'{path} line {line}: {row} is not three '
+                         'numbers.') from e
+      if not all(np.isfinite(values)):
+        raise ValueError(f'{path} line {line}: {row} is not finite.')
+      curve.append(CurvePoint(*values))
+  if not curve:
+    raise ValueError(f'{path}: the curve has no rows.')
+  return sorted(curve, key=lambda point: point.theta)
+
+
+def offset_for_osr(curve: Sequence[CurvePoint],
+                   target_osr_db: float) -> Tuple[float, float]:
+  """The logit offset at which a measured curve reaches a median OSR.
+
+  Lets a user pick the operating point of a trained model without its
+  evaluation data (ECCV Fig. 1: a chosen tolerance for off-screen sounds):
+  linear interpolation of the curve's median OSR between neighbouring
+  thetas. The median OSR falls as theta grows; where the curve crosses the
+  target more than once, the largest such theta (the most on-screen sound
+  kept at that suppression) is taken.
+
+  Args:
+    curve: `CurvePoint`s, e.g. from `osr_snr_curve` or `read_curve_csv`.
+    target_osr_db: the median OSR wanted.
+
+  Returns:
+    (theta, median SNR interpolated at it).
+
+  Raises:
+    ValueError: an empty curve, or a target outside the curve's OSR range
+      (the message gives the range).
+  """
+  points = sorted(curve, key=lambda point: point.theta)
+  if not points:
+    raise ValueError('The curve is empty; compute it with osr_snr_curve.')
+  target = float(target_osr_db)
+  osr = np.array([point.median_osr_db for point in points])
+  for i in range(len(points) - 1, -1, -1):
+    if osr[i] == target:
+      return points[i].theta, points[i].median_snr_db
+    if i > 0 and (osr[i - 1] - target) * (osr[i] - target) < 0:
+      weight = (osr[i - 1] - target) / (osr[i - 1] - osr[i])
+      theta = points[i - 1].theta + weight * (points[i].theta -
+                                              points[i - 1].theta)
+      snr = points[i - 1].median_snr_db + weight * (
+          points[i].median_snr_db - points[i - 1].median_snr_db)
+      return float(theta), float(snr)
+  raise ValueError(
+      f'A median OSR of {target:g} dB is outside what the curve reaches: '
+      f'{osr.min():.2f} to {osr.max():.2f} dB for theta '
+      f'{points[0].theta:g} to {points[-1].theta:g}. Pick a target in that '
+      'range, or set the offset itself.')
+
+
 def plot_curve_png(path,
                    curve: Sequence[CurvePoint],
                    theta: Optional[float] = None,

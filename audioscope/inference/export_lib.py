@@ -37,6 +37,12 @@ The same constants are variables of the saved module and are written to
 `format_version` and raises `IncompatibleSavedModelError` for an export of
 another format.
 
+The JSON file may also hold `calibration_curve`, the median OSR and SNR an
+evaluation measured for a grid of offsets theta (`audioscope_export
+--calibration_curve=<eval dir>/osr_snr_curve.csv`): with it a user picks the
+operating point by OSR (`audioscope_separate --target_osr_db=10`) without
+the evaluation data (`InferenceModel.offset_for_osr`).
+
 Example:
 
   export_lib.export_from_model_dir('/tmp/run', '/tmp/run/export',
@@ -47,7 +53,7 @@ Example:
 
 import json
 import os
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from absl import logging
 import gin
@@ -56,6 +62,8 @@ import tensorflow as tf
 
 from audioscope import gin_utils
 from audioscope import version
+from audioscope.evaluation import calibration
+from audioscope.training import train_lib
 
 # Bump when the signatures or the metadata change incompatibly.
 FORMAT_VERSION = 1
@@ -299,7 +307,9 @@ def export_saved_model(model: tf.Module,
                        num_sources: Optional[int] = None,
                        calibration_offset: Optional[float] = None,
                        extra_metadata: Optional[Dict[str, Any]] = None,
-                       clip_seconds: Optional[float] = None) -> str:
+                       clip_seconds: Optional[float] = None,
+                       calibration_curve: Optional[Sequence[
+                           calibration.CurvePoint]] = None) -> str:
   """Writes an in-memory model as a SavedModel (see the module docstring).
 
   Args:
@@ -318,13 +328,15 @@ def export_saved_model(model: tf.Module,
       checkpoint exported).
     clip_seconds: the training clip length, the window in which
       `separate_lib` runs long inputs; default: the gin config's, else 5 s.
+    calibration_curve: `calibration.CurvePoint`s measured for this model
+      (AudioScopeV2 only), stored in the JSON file.
 
   Returns:
     `export_dir`.
 
   Raises:
-    ValueError: missing constants, or a calibration offset for an audio-only
-      model.
+    ValueError: missing constants, or a calibration offset or curve for an
+      audio-only model.
   """
   constants = model_constants(model, sample_rate, frame_rate, frame_size,
                               num_sources, clip_seconds)
@@ -333,6 +345,9 @@ def export_saved_model(model: tf.Module,
       raise ValueError('calibration_offset applies to AudioScopeV2 models '
                        'only; this model is an audio-only separator.')
     model.classifier.set_calibration_offset(calibration_offset)
+  if calibration_curve is not None and not _is_audio_visual(model):
+    raise ValueError('A calibration curve applies to AudioScopeV2 models '
+                     'only; this model is an audio-only separator.')
   build_model_variables(model, constants)
   module = ExportModule(model, **constants)
   tf.io.gfile.makedirs(export_dir)
@@ -340,11 +355,34 @@ def export_saved_model(model: tf.Module,
   metadata = {key: _to_python(value)
               for key, value in module.metadata().items()}
   metadata.update(extra_metadata or {})
+  if calibration_curve is not None:
+    metadata['calibration_curve'] = curve_to_json(calibration_curve)
   with tf.io.gfile.GFile(os.path.join(export_dir, METADATA_FILE), 'w') as f:
     json.dump(metadata, f, indent=2)
   logging.info('Exported %s to %s: %s', type(model).__name__, export_dir,
-               metadata)
+               {key: value for key, value in metadata.items()
+                if key != 'calibration_curve'})
   return export_dir
+
+
+def curve_to_json(curve: Sequence[calibration.CurvePoint]
+                 ) -> Dict[str, Any]:
+  """{'theta': [...], 'median_osr_db': [...], 'median_snr_db': [...]}."""
+  if not curve:
+    raise ValueError('The calibration curve is empty.')
+  points = sorted(curve, key=lambda point: point.theta)
+  return {name: [float(getattr(point, name)) for point in points]
+          for name in calibration.CURVE_COLUMNS}
+
+
+def curve_from_json(data: Optional[Dict[str, Any]]
+                   ) -> Optional[List[calibration.CurvePoint]]:
+  """The inverse of `curve_to_json`; None stays None."""
+  if data is None:
+    return None
+  columns = [data[name] for name in calibration.CURVE_COLUMNS]
+  return [calibration.CurvePoint(*map(float, values))
+          for values in zip(*columns)]
 
 
 def _to_python(value):
@@ -442,7 +480,9 @@ def restore_model(model_dir: str,
     model_type: see `build_model`.
     **constant_overrides: sample_rate, frame_rate, frame_size, num_sources,
       clip_seconds for `model_constants` (e.g. a frame_size the config does
-      not name).
+      not name). Where not given, the clip length and frame size come from
+      the shapes of the training batches that `train_lib` recorded in
+      `model_dir/training_data.json`, then from the gin config.
 
   Returns:
     (model, the checkpoint prefix restored, the constants of
@@ -463,7 +503,8 @@ def restore_model(model_dir: str,
   gin_utils.parse_gin(gin_files, gin_params, model_dir=model_dir,
                       skip_unknown=True)
   model = build_model(model_dir=model_dir, model_type=model_type)
-  constants = model_constants(model, **constant_overrides)
+  constants = model_constants(model, **_recorded_constants(
+      model, model_dir, constant_overrides))
   build_model_variables(model, constants)
   status = tf.train.Checkpoint(model=model).read(prefix)
   status.expect_partial()
@@ -479,6 +520,28 @@ def restore_model(model_dir: str,
   return model, prefix, constants
 
 
+def _recorded_constants(model: tf.Module, model_dir: str,
+                        overrides: Dict[str, Any]) -> Dict[str, Any]:
+  """`overrides` plus clip_seconds and frame_size from training_data.json."""
+  overrides = {k: v for k, v in overrides.items() if v is not None}
+  facts = train_lib.read_training_data(model_dir)
+  if not facts:
+    return overrides
+  recorded = {}
+  if 'frame_size' in facts and _is_audio_visual(model):
+    recorded['frame_size'] = tuple(facts['frame_size'])
+  if 'audio_samples' in facts:
+    sample_rate = model_constants(model, **overrides)['sample_rate']
+    recorded['clip_seconds'] = facts['audio_samples'] / sample_rate
+  from_config = model_constants(model, **overrides)
+  for name, value in recorded.items():
+    if name not in overrides and value != from_config[name]:
+      logging.info('The training batches of %s had %s %s (%s); the gin '
+                   'config says %s.', model_dir, name, value,
+                   train_lib.TRAINING_DATA_JSON, from_config[name])
+  return {**recorded, **overrides}
+
+
 def export_from_model_dir(model_dir: str,
                           export_dir: Optional[str] = None,
                           checkpoint: str = 'latest',
@@ -487,7 +550,9 @@ def export_from_model_dir(model_dir: str,
                           calibration_offset: Optional[float] = None,
                           model_type: str = 'auto',
                           frame_size: Optional[Sequence[int]] = None,
-                          clip_seconds: Optional[float] = None) -> str:
+                          clip_seconds: Optional[float] = None,
+                          calibration_curve: Optional[str] = None,
+                          target_osr_db: Optional[float] = None) -> str:
   """Restores a model dir's checkpoint and exports it (`audioscope_export`).
 
   Args:
@@ -503,20 +568,47 @@ def export_from_model_dir(model_dir: str,
       has no `%frame_size` macro (default 128 x 128).
     clip_seconds: the training clip length when the gin config does not
       bind it (see `model_constants`).
+    calibration_curve: an `osr_snr_curve.csv` that `audioscope_eval` wrote
+      for this checkpoint, stored with the export (see the module
+      docstring).
+    target_osr_db: store the theta at which that curve reaches this median
+      OSR (instead of `calibration_offset`).
 
   Returns:
     The export folder.
+
+  Raises:
+    ValueError: both `calibration_offset` and `target_osr_db`, or
+      `target_osr_db` without a curve or outside its range.
   """
+  curve, extra = None, {'checkpoint': None, 'model_dir': model_dir}
+  if target_osr_db is not None:
+    if calibration_offset is not None:
+      raise ValueError('Pass calibration_offset or target_osr_db, not both.')
+    if not calibration_curve:
+      raise ValueError(
+          'target_osr_db needs the curve it is read from: pass '
+          'calibration_curve=<audioscope_eval output_dir>/osr_snr_curve.csv.')
+  if calibration_curve:
+    curve = calibration.read_curve_csv(calibration_curve)
+    extra['calibration_curve_file'] = calibration_curve
+    if target_osr_db is not None:
+      calibration_offset, snr = calibration.offset_for_osr(curve,
+                                                           target_osr_db)
+      extra['target_osr_db'] = float(target_osr_db)
+      logging.info('Theta %.4f gives %.2f dB median OSR on the curve (median '
+                   'SNR %.2f dB there).', calibration_offset, target_osr_db,
+                   snr)
   model, prefix, constants = restore_model(model_dir, checkpoint, gin_files,
                                            gin_params, model_type,
                                            frame_size=frame_size,
                                            clip_seconds=clip_seconds)
   if export_dir is None:
     export_dir = os.path.join(model_dir, 'export', os.path.basename(prefix))
+  extra['checkpoint'] = prefix
   return export_saved_model(
       model, export_dir, calibration_offset=calibration_offset,
-      extra_metadata={'checkpoint': prefix, 'model_dir': model_dir},
-      **constants)
+      extra_metadata=extra, calibration_curve=curve, **constants)
 
 
 # ------------------------------- Loading ------------------------------------
@@ -529,6 +621,8 @@ class InferenceModel:
     sample_rate, frame_rate, frame_size, num_sources, audio_visual,
     calibration_offset, clip_seconds, audioscope_version, format_version:
       the metadata (`clip_seconds`: 5 s for exports older than it).
+    calibration_curve: the `calibration.CurvePoint`s stored with the export,
+      or None.
   """
 
   def __init__(self, module: Any, source: str = ''):
@@ -548,6 +642,22 @@ class InferenceModel:
                                            DEFAULT_CLIP_SECONDS))
     self.audioscope_version = metadata['audioscope_version']
     self.format_version = int(metadata['format_version'])
+    self.calibration_curve = None
+
+  def offset_for_osr(self, target_osr_db: float) -> Tuple[float, float]:
+    """(theta, expected median SNR) for a median OSR, from the stored curve.
+
+    Raises:
+      ValueError: the export has no curve, or the target is outside it.
+    """
+    if not self.calibration_curve:
+      raise ValueError(
+          f'{self.source or "This model"} has no calibration curve, so an OSR '
+          'target cannot be turned into an offset. Re-export it with '
+          'audioscope_export --calibration_curve=<audioscope_eval '
+          'output_dir>/osr_snr_curve.csv, or give the offset itself '
+          '(--calibration_offset).')
+    return calibration.offset_for_osr(self.calibration_curve, target_osr_db)
 
   def __call__(self, audio: np.ndarray,
                frames: np.ndarray) -> Dict[str, np.ndarray]:
@@ -596,9 +706,11 @@ def load_saved_model(export_dir: str) -> InferenceModel:
         f'No SavedModel in {export_dir!r} (no saved_model.pb); export one '
         'with audioscope_export --model_dir=... --export_dir=....')
   json_path = os.path.join(export_dir, METADATA_FILE)
+  stored = {}
   if tf.io.gfile.exists(json_path):
     with tf.io.gfile.GFile(json_path) as f:
-      _check_format(json.load(f), export_dir)
+      stored = json.load(f)
+    _check_format(stored, export_dir)
   loaded = tf.saved_model.load(export_dir)
   if not all(hasattr(loaded, name) for name in ('metadata', 'separate',
                                                 'format_version')):
@@ -607,6 +719,7 @@ def load_saved_model(export_dir: str) -> InferenceModel:
         'and separate functions); export the model with audioscope_export.')
   model = InferenceModel(loaded, source=export_dir)
   _check_format(model.metadata, export_dir)
+  model.calibration_curve = curve_from_json(stored.get('calibration_curve'))
   return model
 
 

@@ -43,6 +43,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from absl import logging
 import numpy as np
 from scipy import signal as scipy_signal
+from scipy import special
 import tensorflow as tf
 
 from audioscope import version
@@ -76,8 +77,15 @@ class UnsupportedRateError(ValueError):
 
 # What a missing, unreadable or unsuitable input or model raises (the
 # command-line tool reports these in one line, without a traceback).
+
+
+class OperatingPointError(ValueError):
+  """An operating point (theta or OSR target) the model cannot take."""
+
+
 INPUT_ERRORS = (VideoReadError, UnsupportedRateError,
-                IncompatibleSavedModelError, FileNotFoundError)
+                IncompatibleSavedModelError, FileNotFoundError,
+                OperatingPointError)
 
 
 @dataclasses.dataclass
@@ -344,7 +352,8 @@ def separate_arrays(model: export_lib.InferenceModel,
                     frames: Optional[np.ndarray] = None,
                     window_seconds: Optional[float] = None,
                     overlap_seconds: Optional[float] = None,
-                    progress: Optional[Callable[[int, int], None]] = None
+                    progress: Optional[Callable[[int, int], None]] = None,
+                    calibration_offset: Optional[float] = None
                     ) -> Dict[str, Any]:
   """Separates a whole recording window by window.
 
@@ -358,6 +367,9 @@ def separate_arrays(model: export_lib.InferenceModel,
     overlap_seconds: overlap of consecutive windows, `< window_seconds`;
       default a fifth of the window (1 s of the papers' 5 s).
     progress: called as `progress(done, total)` after each window.
+    calibration_offset: the logit offset theta of the on-screen estimate
+      (ECCV eq. 12), in place of the one the model stores: probabilities
+      sigmoid(logits + theta), on-screen sum_m p_m s_m, off-screen the rest.
 
   Returns:
     The dict of `stitching.separate_long`: `sources [M, samples]` and, for
@@ -395,7 +407,11 @@ def separate_arrays(model: export_lib.InferenceModel,
       window = to_float(_window_frames(frames, start, window_audio.shape[0],
                                        rate, model.frame_rate))
       outputs = model(window_audio[np.newaxis], window[np.newaxis])
-      return {key: value[0] for key, value in outputs.items()}
+      outputs = {key: value[0] for key, value in outputs.items()}
+      if calibration_offset is not None:
+        outputs.update(_mix(outputs['sources'], special.expit(
+            outputs['logits'].astype(np.float64) + calibration_offset)))
+      return outputs
 
     return stitching.separate_long(
         separate_fn, audio, window_samples, hop_samples,
@@ -408,6 +424,65 @@ def separate_arrays(model: export_lib.InferenceModel,
 
   return stitching.separate_long(separate_audio_fn, audio, window_samples,
                                  hop_samples, progress=progress)
+
+
+def _mix(sources: np.ndarray, probabilities: np.ndarray
+        ) -> Dict[str, np.ndarray]:
+  """On-screen and off-screen mixes of sources `[M, samples]`."""
+  sources = sources.astype(np.float64)
+  return {'probabilities': probabilities.astype(np.float32),
+          'on_screen': np.einsum('m,mt->t', probabilities,
+                                 sources).astype(np.float32),
+          'off_screen': np.einsum('m,mt->t', 1.0 - probabilities,
+                                  sources).astype(np.float32)}
+
+
+def operating_point(model: export_lib.InferenceModel,
+                    calibration_offset: Optional[float] = None,
+                    target_osr_db: Optional[float] = None
+                    ) -> Dict[str, Any]:
+  """The logit offset theta to separate with, and where it comes from.
+
+  Args:
+    model: an audio-visual `export_lib.InferenceModel`.
+    calibration_offset: theta itself.
+    target_osr_db: a median OSR, turned into theta with the curve the
+      export stores (`InferenceModel.offset_for_osr`).
+
+  Returns:
+    {'calibration_offset': theta, 'stored_calibration_offset',
+    'source': 'stored' | 'calibration_offset' | 'target_osr_db'} and, for
+    a target, 'target_osr_db' and 'expected_median_snr_db' (on the set the
+    curve was measured on).
+
+  Raises:
+    OperatingPointError: both given, either for an audio-only model, a
+      non-finite theta, or a target the export cannot turn into an offset.
+  """
+  stored = model.calibration_offset
+  if calibration_offset is None and target_osr_db is None:
+    return {'calibration_offset': stored, 'stored_calibration_offset': stored,
+            'source': 'stored'}
+  if calibration_offset is not None and target_osr_db is not None:
+    raise OperatingPointError('Pass --calibration_offset or --target_osr_db, not both.')
+  if not model.audio_visual:
+    raise OperatingPointError(
+        f'{model.source or "The model"} is an audio-only separator; an '
+        'operating point (--calibration_offset, --target_osr_db) applies to '
+        'audio-visual models.')
+  if calibration_offset is not None:
+    theta = float(calibration_offset)
+    if not math.isfinite(theta):
+      raise OperatingPointError(f'calibration_offset must be finite, got {theta}.')
+    return {'calibration_offset': theta, 'stored_calibration_offset': stored,
+            'source': 'calibration_offset'}
+  try:
+    theta, snr = model.offset_for_osr(target_osr_db)
+  except ValueError as e:
+    raise OperatingPointError(str(e)) from None
+  return {'calibration_offset': theta, 'stored_calibration_offset': stored,
+          'source': 'target_osr_db', 'target_osr_db': float(target_osr_db),
+          'expected_median_snr_db': snr}
 
 
 def load_model(saved_model: Optional[str] = None,
@@ -444,7 +519,8 @@ def separate_file(model: export_lib.InferenceModel,
                   overlap_seconds: Optional[float] = None,
                   pcm16: bool = False,
                   write_mp4: bool = True,
-                  progress: Optional[Callable[[int, int], None]] = None
+                  progress: Optional[Callable[[int, int], None]] = None,
+                  operating: Optional[Dict[str, Any]] = None
                   ) -> Dict[str, Any]:
   """Separates one input and writes the outputs (see the module docstring).
 
@@ -463,6 +539,8 @@ def separate_file(model: export_lib.InferenceModel,
     pcm16: write 16-bit WAVs (clipped to [-1, 1]) instead of float32.
     write_mp4: write `on_screen.mp4`.
     progress: see `separate_arrays`.
+    operating: the operating point of `operating_point` (default: the
+      model's stored theta), recorded in the report.
 
   Returns:
     The JSON report as a dict (also written to `separation.json`).
@@ -505,9 +583,14 @@ def separate_file(model: export_lib.InferenceModel,
     logging.info('%s', note)
   window_seconds, overlap_seconds = default_windows(model, window_seconds,
                                                     overlap_seconds)
+  if operating is None:
+    operating = operating_point(model)
+  offset = (None if operating['source'] == 'stored' else
+            operating['calibration_offset'])
   start = time.monotonic()
   result = separate_arrays(model, inputs.audio, inputs.frames, window_seconds,
-                           overlap_seconds, progress)
+                           overlap_seconds, progress,
+                           calibration_offset=offset)
   elapsed = time.monotonic() - start
   tf.io.gfile.makedirs(output_dir)
   files = {}
@@ -534,8 +617,8 @@ def separate_file(model: export_lib.InferenceModel,
   if model.audio_visual:
     write('on_screen.wav', result['on_screen'])
     write('off_screen.wav', result['off_screen'])
-    report.update({'frame_rate': fps, 'frame_size': list(model.frame_size),
-                   'calibration_offset': model.calibration_offset})
+    report.update({'frame_rate': fps, 'frame_size': list(model.frame_size)})
+    report.update(operating)
     overall = _overall_probabilities(result)
     report['sources'] = [
         {'index': m, 'file': files[f'source_{m}'],
@@ -629,7 +712,9 @@ def run_separation(input_path: str,
                    window_seconds: Optional[float] = None,
                    overlap_seconds: Optional[float] = None,
                    pcm16: bool = False,
-                   progress: bool = True) -> Dict[str, Any]:
+                   progress: bool = True,
+                   calibration_offset: Optional[float] = None,
+                   target_osr_db: Optional[float] = None) -> Dict[str, Any]:
   """`audioscope_separate`: checks the paths, loads the model, separates.
 
   The input paths are checked before the model loads (which takes seconds),
@@ -652,6 +737,8 @@ def run_separation(input_path: str,
     frames_dir, input_frame_rate, window_seconds, overlap_seconds, pcm16:
       see `separate_file` (frames_dir only with one WAV input).
     progress: progress on stderr (a bar per input, a log line per video).
+    calibration_offset, target_osr_db: the operating point (see
+      `operating_point`; default: the theta the model stores).
 
   Returns:
     One input: the report of `separate_file`. Several: the batch summary
@@ -673,9 +760,15 @@ def run_separation(input_path: str,
   model = load_model(saved_model=saved_model, model_dir=model_dir,
                      checkpoint=checkpoint, gin_files=gin_files,
                      gin_params=gin_params)
+  operating = operating_point(model, calibration_offset, target_osr_db)
+  if operating['source'] != 'stored':
+    logging.info('Separating at theta %.4f (%s; the model stores %.4f).',
+                 operating['calibration_offset'], operating['source'],
+                 operating['stored_calibration_offset'])
   options = dict(input_frame_rate=input_frame_rate,
                  window_seconds=window_seconds,
-                 overlap_seconds=overlap_seconds, pcm16=pcm16)
+                 overlap_seconds=overlap_seconds, pcm16=pcm16,
+                 operating=operating)
   if single:
     is_wav = input_path.lower().endswith('.wav')
     return separate_file(

@@ -56,6 +56,12 @@ Model selection: every `steps_per_eval` steps `evaluate_fn(model)` returns
 validation metrics; the model maximising min(metric for `selection_metrics`)
 (AudioScopeV2 sec. 4.4: min of median SNR and median OSR) is kept in
 `model_dir/best/` with `model_dir/best/best.json`.
+
+Training data: `model_dir/training_data.json` records the shapes of the
+training batches (`audio_samples` per clip, `num_frames` and `frame_size`),
+so that an export of the model dir knows the clip length and frame size the
+model was trained on, however the data was configured
+(`export_lib.restore_model`).
 """
 
 import abc
@@ -75,6 +81,7 @@ from audioscope.training import summaries
 
 BEST_DIR = 'best'
 BEST_JSON = 'best.json'
+TRAINING_DATA_JSON = 'training_data.json'
 TRAIN_SUMMARY_DIR = 'train'
 EVAL_SUMMARY_DIR = 'eval'
 
@@ -439,6 +446,57 @@ def restore_init_checkpoints(
                  prefix, object_path)
 
 
+def describe_batches(element_spec: Any) -> Dict[str, Any]:
+  """Per-example shapes of training batches from their element spec.
+
+  Args:
+    element_spec: of a (distributed) dataset or iterator of dict batches
+      with 'audio' `[batch, samples]` and optionally 'frames'
+      `[batch, T, H, W, 3]`.
+
+  Returns:
+    {'audio_samples': samples, 'num_frames': T, 'frame_size': [H, W]}, with
+    only the keys whose sizes are static.
+  """
+
+  def one_replica(spec):
+    # A PerReplicaSpec (several replicas) holds one spec per replica.
+    components = getattr(spec, '_component_specs', None)
+    if isinstance(components, (list, tuple)) and components:
+      return components[0]
+    return spec
+
+  def tensor_spec(spec):
+    spec = one_replica(spec)
+    return spec if isinstance(getattr(spec, 'shape', None),
+                              tf.TensorShape) else None
+
+  element_spec = one_replica(element_spec)
+  if not isinstance(element_spec, Mapping):
+    return {}
+  facts = {}
+  audio = tensor_spec(element_spec.get('audio'))
+  frames = tensor_spec(element_spec.get('frames'))
+  if audio is not None and audio.shape.rank == 2 and audio.shape[1]:
+    facts['audio_samples'] = int(audio.shape[1])
+  if frames is not None and frames.shape.rank == 5:
+    num_frames, height, width = frames.shape[1:4]
+    if num_frames:
+      facts['num_frames'] = int(num_frames)
+    if height and width:
+      facts['frame_size'] = [int(height), int(width)]
+  return facts
+
+
+def read_training_data(model_dir: str) -> Dict[str, Any]:
+  """The `training_data.json` of a model dir, or {} (older runs)."""
+  path = os.path.join(model_dir, TRAINING_DATA_JSON)
+  if not tf.io.gfile.exists(path):
+    return {}
+  with tf.io.gfile.GFile(path) as f:
+    return json.load(f)
+
+
 def read_best(model_dir: str) -> Optional[Dict[str, Any]]:
   """The `best.json` of a model dir: {'step', 'score', 'metrics'} or None."""
   path = os.path.join(model_dir, BEST_DIR, BEST_JSON)
@@ -628,6 +686,12 @@ def train(model_dir: str,
                    trainer.step, time.monotonic() - start)
     elif init_checkpoints:
       restore_init_checkpoints(trainer.model, init_checkpoints)
+
+    facts = describe_batches(iterator.element_spec)
+    if facts:
+      with tf.io.gfile.GFile(os.path.join(model_dir, TRAINING_DATA_JSON),
+                             'w') as f:
+        json.dump(facts, f, indent=2)
 
     best_checkpoint = tf.train.Checkpoint(**model_items)
     best_manager = tf.train.CheckpointManager(

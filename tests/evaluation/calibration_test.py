@@ -214,6 +214,73 @@ class CurveTest(parameterized.TestCase, tf.test.TestCase):
     self.assertGreater(np.std(image[..., :3]), 0.0)
 
 
+  def test_read_curve_csv_round_trip_and_errors(self):
+    curve = calibration.osr_snr_curve(
+        self.logits_off, self.sources_off, self.mixtures_off, self.logits_on,
+        self.sources_on, self.references_on, thetas=[-1.0, 0.5, 2.0])
+    directory = self.create_tempdir().full_path
+    path = os.path.join(directory, 'curve.csv')
+    calibration.write_curve_csv(path, curve)
+    self.assertEqual(calibration.read_curve_csv(path), curve)
+    # Rows in any order come back sorted by theta.
+    with open(path, 'w') as f:
+      f.write('median_snr_db,theta,median_osr_db\n1.0,2.0,3.0\n'
+              '4.0,-1.0,9.0\n')
+    self.assertEqual(calibration.read_curve_csv(path), [
+        calibration.CurvePoint(-1.0, 9.0, 4.0),
+        calibration.CurvePoint(2.0, 3.0, 1.0)])
+    for text, message in (('theta,median_osr_db\n1,2\n', 'median_snr_db'),
+                          ('theta,median_osr_db,median_snr_db\n1,x,2\n',
+                           'line 2.*not three numbers'),
+                          ('theta,median_osr_db,median_snr_db\n1,nan,2\n',
+                           'not finite'),
+                          ('theta,median_osr_db,median_snr_db\n', 'no rows')):
+      with open(path, 'w') as f:
+        f.write(text)
+      with self.assertRaisesRegex(ValueError, message):
+        calibration.read_curve_csv(path)
+    with self.assertRaisesRegex(FileNotFoundError, 'audioscope_eval'):
+      calibration.read_curve_csv(os.path.join(directory, 'none.csv'))
+
+  @parameterized.parameters(4.0, 6.0, 10.0)
+  def test_offset_for_osr_agrees_with_bisection(self, target):
+    # On a fine curve, interpolation lands where the exact bisection does.
+    curve = calibration.osr_snr_curve(
+        self.logits_off, self.sources_off, self.mixtures_off, self.logits_on,
+        self.sources_on, self.references_on,
+        thetas=np.linspace(-10.0, 10.0, 2001))
+    theta, snr = calibration.offset_for_osr(curve, target)
+    exact = calibration.calibrate_offset(
+        self.logits_off, self.sources_off, self.mixtures_off,
+        target_osr_db=target, tolerance_db=1e-6)
+    self.assertAllClose(theta, exact, atol=0.02)
+    on_estimate = calibration.on_screen_estimate(self.logits_on,
+                                                 self.sources_on, theta)
+    self.assertAllClose(
+        snr, np.median(metrics.snr(self.references_on, on_estimate)),
+        atol=0.05)
+
+  def test_offset_for_osr_interpolates_and_names_the_range(self):
+    point = calibration.CurvePoint
+    curve = [point(2.0, 2.0, 9.0), point(-2.0, 12.0, 1.0),
+             point(0.0, 6.0, 5.0)]
+    # Exact grid points, and linear interpolation between neighbours.
+    self.assertEqual(calibration.offset_for_osr(curve, 6.0), (0.0, 5.0))
+    self.assertAllClose(calibration.offset_for_osr(curve, 9.0),
+                        (-1.0, 3.0))
+    self.assertAllClose(calibration.offset_for_osr(curve, 3.0),
+                        (1.5, 8.0))
+    # A curve that crosses the target twice: the larger theta.
+    wiggly = curve + [point(4.0, 4.0, 9.5), point(6.0, 1.0, 10.0)]
+    self.assertAllClose(calibration.offset_for_osr(wiggly, 3.0)[0],
+                        4.0 + 2.0 / 3.0)
+    with self.assertRaisesRegex(ValueError, '20 dB.*2.00 to 12.00 dB for '
+                                'theta -2 to 2'):
+      calibration.offset_for_osr(curve, 20.0)
+    with self.assertRaisesRegex(ValueError, 'empty'):
+      calibration.offset_for_osr([], 6.0)
+
+
 class IsotonicCalibratorTest(parameterized.TestCase, tf.test.TestCase):
 
   def setUp(self):

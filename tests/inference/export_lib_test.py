@@ -27,6 +27,7 @@ import tensorflow as tf
 from audioscope import model as model_lib
 from audioscope.data import pipeline  # pylint: disable=unused-import (gin)
 from audioscope.data import video_io
+from audioscope.evaluation import calibration
 from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
 
@@ -348,6 +349,88 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(report['overlap_seconds'], 0.4)
     # 3 s in 2 s windows every 1.625 s (26 frames): two windows.
     self.assertEqual(report['num_windows'], 2)
+
+  def test_separating_at_another_offset(self):
+    rng = np.random.RandomState(7)
+    audio = (0.1 * rng.randn(2 * 16000)).astype(np.float32)
+    frames = rng.randint(0, 255, (32, 16, 16, 3)).astype(np.uint8)
+    # One window: the clip is as long as the training clips.
+    outputs = self.loaded(audio[np.newaxis],
+                          frames[np.newaxis].astype(np.float32) / 255.0)
+    logits, sources = outputs['logits'][0], outputs['sources'][0]
+    default = separate_lib.separate_arrays(self.loaded, audio, frames)
+    self.assertLen(default['windows'], 1)
+    # The stored theta through the override equals the model's own mix.
+    stored = separate_lib.separate_arrays(self.loaded, audio, frames,
+                                          calibration_offset=0.3)
+    self.assertAllClose(stored['on_screen'], default['on_screen'], atol=1e-5)
+    self.assertAllClose(stored['probabilities'], default['probabilities'],
+                        atol=1e-6)
+    moved = separate_lib.separate_arrays(self.loaded, audio, frames,
+                                         calibration_offset=-1.5)
+    probabilities = 1.0 / (1.0 + np.exp(-(logits.astype(np.float64) - 1.5)))
+    self.assertAllClose(moved['probabilities'][0], probabilities, atol=1e-6)
+    self.assertAllClose(moved['on_screen'], probabilities @ sources,
+                        atol=1e-5)
+    self.assertAllClose(moved['off_screen'], (1.0 - probabilities) @ sources,
+                        atol=1e-5)
+    self.assertAllClose(moved['on_screen'] + moved['off_screen'],
+                        sources.sum(axis=0), atol=1e-5)
+    # A lower theta keeps less on screen.
+    self.assertLess(np.sum(moved['on_screen']**2),
+                    np.sum(default['on_screen']**2))
+
+  def test_operating_point_from_the_stored_curve(self):
+    point = calibration.CurvePoint
+    curve = [point(-2.0, 12.0, 1.0), point(0.0, 6.0, 5.0),
+             point(2.0, 2.0, 9.0)]
+    export_dir = export_lib.export_saved_model(
+        self.model, os.path.join(self.tmp, 'export_curve'),
+        frame_size=(16, 16), clip_seconds=2.0, calibration_curve=curve)
+    loaded = export_lib.load_saved_model(export_dir)
+    self.assertEqual(loaded.calibration_curve, curve)
+    self.assertIsNone(self.loaded.calibration_curve)
+    self.assertAllClose(loaded.calibration_offset, 0.3)
+    operating = separate_lib.operating_point(loaded, target_osr_db=9.0)
+    self.assertEqual(operating['source'], 'target_osr_db')
+    self.assertAllClose(
+        [operating['calibration_offset'], operating['expected_median_snr_db'],
+         operating['stored_calibration_offset']], [-1.0, 3.0, 0.3])
+    self.assertEqual(separate_lib.operating_point(loaded)['source'], 'stored')
+    self.assertEqual(
+        separate_lib.operating_point(loaded, calibration_offset=2.5), {
+            'calibration_offset': 2.5, 'source': 'calibration_offset',
+            'stored_calibration_offset': loaded.calibration_offset})
+    for kwargs, message in (
+        (dict(target_osr_db=20.0), 'outside what the curve reaches'),
+        (dict(target_osr_db=6.0, calibration_offset=1.0), 'not both'),
+        (dict(calibration_offset=float('nan')), 'finite')):
+      with self.assertRaisesRegex(separate_lib.OperatingPointError, message):
+        separate_lib.operating_point(loaded, **kwargs)
+    with self.assertRaisesRegex(separate_lib.OperatingPointError,
+                                'no calibration curve.*--calibration_curve'):
+      separate_lib.operating_point(self.loaded, target_osr_db=6.0)
+    self.assertTrue(issubclass(separate_lib.OperatingPointError,
+                               separate_lib.INPUT_ERRORS))
+
+    # The command line's path: the report says which theta was used.
+    rng = np.random.RandomState(3)
+    path = video_io.write_video(
+        os.path.join(self.tmp, 'target.mp4'),
+        rng.randint(0, 255, (32, 16, 16, 3)).astype(np.uint8), 16.0,
+        (0.1 * rng.randn(2 * 16000)).astype(np.float32), 16000,
+        video_codec='mpeg4')
+    out = os.path.join(self.tmp, 'target_separated')
+    separate_lib.run_separation(path, out, saved_model=export_dir,
+                                progress=False, target_osr_db=9.0)
+    with open(os.path.join(out, separate_lib.JSON_FILE)) as f:
+      report = json.load(f)
+    self.assertEqual(report['source'], 'target_osr_db')
+    self.assertAllClose(report['calibration_offset'], -1.0)
+    self.assertAllClose(report['target_osr_db'], 9.0)
+    logits = np.asarray(report['windows'][0]['logits'])
+    self.assertAllClose(report['windows'][0]['on_screen_probabilities'],
+                        1.0 / (1.0 + np.exp(-(logits - 1.0))), atol=1e-6)
 
 if __name__ == '__main__':
   tf.test.main()

@@ -33,6 +33,7 @@ import tensorflow as tf
 from audioscope import gin_utils
 from audioscope.data import pipeline
 from audioscope.data import synthetic
+from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
 from audioscope.inference import export_lib
 from audioscope.training import train_lib
@@ -162,6 +163,33 @@ class SyntheticWorkflowTest(parameterized.TestCase, tf.test.TestCase):
     for condition in ('true_video', 'blank_video', 'replaced_video'):
       self.assertTrue(math.isfinite(
           probes['conditions'][condition]['median_osr_db']), msg=condition)
+
+    # audioscope_export --calibration_curve=<eval>/osr_snr_curve.csv
+    # --target_osr_db: the stored theta is the curve's for that OSR.
+    gin.clear_config()
+    curve_file = os.path.join(output_dir, 'osr_snr_curve.csv')
+    curve = calibration.read_curve_csv(curve_file)
+    osr = [point.median_osr_db for point in curve]
+    target = (max(osr) + min(osr)) / 2
+    curve_export = export_lib.export_from_model_dir(
+        model_dir, os.path.join(model_dir, 'export_curve'), checkpoint='best',
+        calibration_curve=curve_file, target_osr_db=target)
+    loaded = export_lib.load_saved_model(curve_export)
+    self.assertAllClose(loaded.calibration_offset,
+                        calibration.offset_for_osr(curve, target)[0],
+                        atol=1e-5)
+    self.assertEqual(loaded.calibration_curve, curve)
+    with open(os.path.join(curve_export, export_lib.METADATA_FILE)) as f:
+      metadata = json.load(f)
+    self.assertEqual((metadata['target_osr_db'],
+                      metadata['calibration_curve_file']),
+                     (target, curve_file))
+    for kwargs, message in ((dict(target_osr_db=6.0), 'needs the curve'),
+                            (dict(target_osr_db=6.0, calibration_offset=1.0,
+                                  calibration_curve=curve_file), 'not both')):
+      with self.assertRaisesRegex(ValueError, message):
+        export_lib.export_from_model_dir(model_dir, checkpoint='best',
+                                         **kwargs)
 
 
 if __name__ == '__main__':

@@ -225,6 +225,35 @@ class TrainLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertTrue(
         os.path.exists(os.path.join(model_dir, 'operative_config-2.gin')))
 
+  def test_describe_batches(self):
+    dataset = tf.data.Dataset.from_tensors({
+        'audio': tf.zeros([4, 16000]), 'frames': tf.zeros([4, 8, 32, 48, 3]),
+        'labels': tf.zeros([4], tf.int32)})
+    expected = {'audio_samples': 16000, 'num_frames': 8,
+                'frame_size': [32, 48]}
+    self.assertEqual(train_lib.describe_batches(dataset.element_spec),
+                     expected)
+
+    class PerReplicaSpec:
+      """Stands for tf.distribute's: one spec per replica."""
+
+      def __init__(self, *specs):
+        self._component_specs = specs
+
+    spec = dataset.element_spec
+    # MirroredStrategy wraps each value; a whole-dict wrap also occurs.
+    per_value = {key: PerReplicaSpec(value, value)
+                 for key, value in spec.items()}
+    self.assertEqual(train_lib.describe_batches(per_value), expected)
+    self.assertEqual(train_lib.describe_batches(PerReplicaSpec(spec)),
+                     expected)
+    # Only static sizes, and nothing for batches of another kind.
+    self.assertEqual(train_lib.describe_batches(
+        {'audio': tf.TensorSpec([None, None]),
+         'frames': tf.TensorSpec([None, None, 32, None, 3])}), {})
+    self.assertEqual(train_lib.describe_batches(
+        tf.TensorSpec([4, 2])), {})
+
   def test_exponential_decay(self):
     trainer = train_lib.Trainer(tasks.ToyRegressionTask(), global_batch_size=4,
                                 learning_rate=1e-4,
