@@ -527,13 +527,13 @@ def _recorded_constants(model: tf.Module, model_dir: str,
   facts = train_lib.read_training_data(model_dir)
   if not facts:
     return overrides
+  from_config = model_constants(model, **overrides)
   recorded = {}
   if 'frame_size' in facts and _is_audio_visual(model):
     recorded['frame_size'] = tuple(facts['frame_size'])
   if 'audio_samples' in facts:
-    sample_rate = model_constants(model, **overrides)['sample_rate']
-    recorded['clip_seconds'] = facts['audio_samples'] / sample_rate
-  from_config = model_constants(model, **overrides)
+    recorded['clip_seconds'] = (facts['audio_samples'] /
+                                from_config['sample_rate'])
   for name, value in recorded.items():
     if name not in overrides and value != from_config[name]:
       logging.info('The training batches of %s had %s %s (%s); the gin '
