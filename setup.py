@@ -67,6 +67,8 @@ _CONSOLE_SCRIPTS = [
     'audioscope_make_mom_sets = data_recipes.make_mom_sets:console_entry_point',
     'audioscope_make_yfcc_tfrecords = '
     'data_recipes.make_yfcc_tfrecords:console_entry_point',
+    'audioscope_make_clip_lists = '
+    'data_recipes.make_clip_lists:console_entry_point',
 ]
 
 setuptools.setup(

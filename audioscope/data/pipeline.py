@@ -804,18 +804,51 @@ def published_records(records_dir: str = gin.REQUIRED, split: str = 'train',
       recipe's command line.
   """
   _check_published(split, collection)
-  patterns = []
-  for kind in lists:
-    name = f'{collection}_{split}_{kind}'
-    pattern = os.path.join(records_dir, f'{name}-*.tfrecord')
-    if not tf.io.gfile.glob(pattern):
-      raise FileNotFoundError(
-          f'No TFRecords of the published list {name}.csv in {records_dir!r} '
-          f'(RECORDS_DIR). Write them with: audioscope_make_yfcc_tfrecords '
-          f'--clip_list=<lists>/{name}.csv --video_root=<YFCC100M copy> '
-          f'--output_dir={records_dir} (data_recipes/README.md).')
-    patterns.append(pattern)
-  return patterns
+  return [_list_records(records_dir, f'{collection}_{split}_{kind}',
+                        'the published list', '<YFCC100M copy>')
+          for kind in lists]
+
+
+def _list_records(records_dir: str, list_name: str, what: str,
+                  video_root: str) -> str:
+  """The glob of a list's shards; an error with the recipe if it has none."""
+  pattern = os.path.join(records_dir, f'{list_name}-*.tfrecord')
+  if not tf.io.gfile.glob(pattern):
+    raise FileNotFoundError(
+        f'No TFRecords of {what} {list_name}.csv in {records_dir!r} '
+        f'(RECORDS_DIR). Write them with: audioscope_make_yfcc_tfrecords '
+        f'--clip_list=<lists>/{list_name}.csv --video_root={video_root} '
+        f'--output_dir={records_dir} (data_recipes/README.md).')
+  return pattern
+
+
+@gin.configurable
+def own_records(records_dir: str = gin.REQUIRED, list_name: str = 'own',
+                split: str = 'train') -> List[str]:
+  """The TFRecord glob of a split of your own videos' clip lists.
+
+  `audioscope_make_clip_lists --name=LIST_NAME` writes
+  `<list_name>_<split>_clips.csv`; `audioscope_make_yfcc_tfrecords` turns it
+  into shards `<list_name>_<split>_clips-*.tfrecord` in RECORDS_DIR
+  (data_recipes/README.md, "Your own videos"; gin/datasets/own_videos.gin).
+
+  Args:
+    records_dir: the records recipe's output folder.
+    list_name: the clip lists' prefix (`--name`).
+    split: 'train', 'validate' or 'test'.
+
+  Returns:
+    One glob.
+
+  Raises:
+    FileNotFoundError: the list has no records yet; the message gives the
+      recipe's command line.
+  """
+  if split not in PUBLISHED_SPLITS:
+    raise ValueError(f'split must be one of {PUBLISHED_SPLITS}, got '
+                     f'{split!r}.')
+  return [_list_records(records_dir, f'{list_name}_{split}_clips',
+                        'the clip list', '<your video folder>')]
 
 
 @gin.configurable

@@ -56,6 +56,8 @@ import numpy as np
 from scipy import signal as scipy_signal
 from scipy.io import wavfile
 
+# File name endings treated as videos when a folder is searched.
+VIDEO_EXTENSIONS = ('.mp4', '.m4v', '.mov', '.mkv', '.avi', '.webm')
 # Input decoded on each side of the clip before resampling, in seconds.
 _RESAMPLE_MARGIN_SECONDS = 0.05
 # Seek this far before the clip start so the demuxer lands before it.

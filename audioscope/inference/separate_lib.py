@@ -59,7 +59,7 @@ MAX_ORIGINAL_FRAMES_BYTES = 1 << 30
 JSON_FILE = 'separation.json'
 BATCH_JSON_FILE = 'separate_batch.json'
 # What a folder --input is searched for.
-VIDEO_EXTENSIONS = ('.mp4', '.m4v', '.mov', '.mkv', '.avi', '.webm')
+VIDEO_EXTENSIONS = video_io.VIDEO_EXTENSIONS
 VIDEO_FILE = 'on_screen.mp4'
 
 # Errors callers may catch; all are ValueErrors naming the problem and fix.
