@@ -110,7 +110,7 @@ def find_videos(video_root: str) -> List[str]:
   """Paths of the videos below `video_root`, relative to it, sorted.
 
   Args:
-    video_root: a folder (local or any `tf.io.gfile` file system).
+    video_root: a local folder.
 
   Returns:
     Relative paths ('/'-separated) of the files whose names end in one of
@@ -118,7 +118,13 @@ def find_videos(video_root: str) -> List[str]:
 
   Raises:
     FileNotFoundError: `video_root` is not a folder.
+    ValueError: `video_root` is remote (PyAV probes local files only).
   """
+  if '://' in video_root:
+    raise ValueError(
+        f'video_root {video_root!r} is remote; PyAV probes local files only. '
+        'Mount the bucket (e.g. gcsfuse) or copy the videos, and list them '
+        'from there.')
   if not tf.io.gfile.isdir(video_root):
     raise FileNotFoundError(
         f'video_root {video_root!r} is not a folder; pass the folder that '

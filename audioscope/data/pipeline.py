@@ -843,6 +843,7 @@ def own_records(records_dir: str = gin.REQUIRED, list_name: str = 'own',
   Raises:
     FileNotFoundError: the list has no records yet; the message gives the
       recipe's command line.
+    ValueError: an unknown split.
   """
   if split not in PUBLISHED_SPLITS:
     raise ValueError(f'split must be one of {PUBLISHED_SPLITS}, got '

@@ -204,6 +204,8 @@ class MakeClipListsTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(FileNotFoundError, 'not a folder'):
       make_clip_lists_lib.make_clip_lists(
           os.path.join(self.video_root, 'nope'), output_dir)
+    with self.assertRaisesRegex(ValueError, 'remote.*gcsfuse'):
+      make_clip_lists_lib.make_clip_lists('gs://bucket/videos', output_dir)
     empty = self.create_tempdir().full_path
     with self.assertRaisesRegex(ValueError, 'No videos below'):
       make_clip_lists_lib.make_clip_lists(empty, output_dir)
