@@ -48,6 +48,7 @@ import tensorflow as tf
 
 from audioscope import version
 from audioscope.data import video_io
+from audioscope.evaluation import calibration
 from audioscope.inference import export_lib
 from audioscope.inference import stitching
 
@@ -75,14 +76,12 @@ class UnsupportedRateError(ValueError):
   """The input's sample rate or frame rate cannot be converted."""
 
 
-# What a missing, unreadable or unsuitable input or model raises (the
-# command-line tool reports these in one line, without a traceback).
-
-
 class OperatingPointError(ValueError):
   """An operating point (theta or OSR target) the model cannot take."""
 
 
+# What a missing, unreadable or unsuitable input or model raises (the
+# command-line tool reports these in one line, without a traceback).
 INPUT_ERRORS = (VideoReadError, UnsupportedRateError,
                 IncompatibleSavedModelError, FileNotFoundError,
                 OperatingPointError)
@@ -409,8 +408,8 @@ def separate_arrays(model: export_lib.InferenceModel,
       outputs = model(window_audio[np.newaxis], window[np.newaxis])
       outputs = {key: value[0] for key, value in outputs.items()}
       if calibration_offset is not None:
-        outputs.update(_mix(outputs['sources'], special.expit(
-            outputs['logits'].astype(np.float64) + calibration_offset)))
+        outputs.update(_remix(outputs['sources'], outputs['logits'],
+                              calibration_offset))
       return outputs
 
     return stitching.separate_long(
@@ -426,15 +425,17 @@ def separate_arrays(model: export_lib.InferenceModel,
                                  hop_samples, progress=progress)
 
 
-def _mix(sources: np.ndarray, probabilities: np.ndarray
-        ) -> Dict[str, np.ndarray]:
-  """On-screen and off-screen mixes of sources `[M, samples]`."""
-  sources = sources.astype(np.float64)
+def _remix(sources: np.ndarray, logits: np.ndarray,
+           calibration_offset: float) -> Dict[str, np.ndarray]:
+  """Probabilities and mixes of sources `[M, samples]` at another theta."""
+  on_screen = calibration.on_screen_estimate(
+      logits[np.newaxis], sources[np.newaxis], calibration_offset)[0]
+  off_screen = np.sum(sources.astype(np.float64), axis=0) - on_screen
+  probabilities = special.expit(logits.astype(np.float64) +
+                                calibration_offset)
   return {'probabilities': probabilities.astype(np.float32),
-          'on_screen': np.einsum('m,mt->t', probabilities,
-                                 sources).astype(np.float32),
-          'off_screen': np.einsum('m,mt->t', 1.0 - probabilities,
-                                  sources).astype(np.float32)}
+          'on_screen': on_screen.astype(np.float32),
+          'off_screen': off_screen.astype(np.float32)}
 
 
 def operating_point(model: export_lib.InferenceModel,
@@ -464,7 +465,8 @@ def operating_point(model: export_lib.InferenceModel,
     return {'calibration_offset': stored, 'stored_calibration_offset': stored,
             'source': 'stored'}
   if calibration_offset is not None and target_osr_db is not None:
-    raise OperatingPointError('Pass --calibration_offset or --target_osr_db, not both.')
+    raise OperatingPointError(
+        'Pass --calibration_offset or --target_osr_db, not both.')
   if not model.audio_visual:
     raise OperatingPointError(
         f'{model.source or "The model"} is an audio-only separator; an '
@@ -473,7 +475,8 @@ def operating_point(model: export_lib.InferenceModel,
   if calibration_offset is not None:
     theta = float(calibration_offset)
     if not math.isfinite(theta):
-      raise OperatingPointError(f'calibration_offset must be finite, got {theta}.')
+      raise OperatingPointError(
+          f'calibration_offset must be finite, got {theta}.')
     return {'calibration_offset': theta, 'stored_calibration_offset': stored,
             'source': 'calibration_offset'}
   try:
