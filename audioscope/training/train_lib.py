@@ -596,15 +596,19 @@ def train(model_dir: str,
       for cheap pipelines).
     seed: the global random seed (weights, data order, dropout).
     deterministic_ops: call `tf.config.experimental.enable_op_determinism()`
+      and switch Grappler's graph optimizations off (`disable_meta_optimizer`)
       first, so that a rerun with the same seed on the same machine gives
-      the same weights, as far as the device's kernels honour it. It is
-      global to the process and cannot be undone; ops with no deterministic
-      kernel on the device then raise an error at run time. On CPU it is
-      not complete: two fresh-process runs of the synthetic demo's 100
-      AudioScopeV2 steps (fine-tuned trunks) ended at test AUC 0.62 and 0.71
-      without it and both at 0.71 with it, but over 600 steps the losses
-      were identical only up to step 420 (TF_ENABLE_ONEDNN_OPTS=0 diverged
-      sooner).
+      the same weights. Both are global to the process and are not undone;
+      ops with no deterministic kernel on the device then raise an error at
+      run time. Op determinism alone is not enough on CPU: the optimized
+      graph of the same traced train step differed between fresh processes
+      (different gradients of identical variables on an identical batch in
+      a few last digits; identical in eager mode), so reruns of the
+      synthetic demo's AudioScopeV2 stage fell on one of several loss
+      trajectories. With the meta optimizer off, every rerun gave the same
+      gradients and losses (docs/findings.md); it costs little on CPU
+      (3% fewer steps per second in that stage) but gives up the fusions
+      that make accelerators fast.
     trainer_cls: the `Trainer` factory (gin-configurable itself).
 
   Returns:
@@ -627,8 +631,11 @@ def train(model_dir: str,
     raise ValueError("input_resume_fallback must be 'reseed' or 'skip', got "
                      f'{input_resume_fallback!r}.')
   if deterministic_ops:
-    logging.info('Enabling op determinism for this process.')
+    logging.info('Enabling op determinism and disabling Grappler graph '
+                 'optimizations for this process (train.deterministic_ops).')
     tf.config.experimental.enable_op_determinism()
+    tf.config.optimizer.set_experimental_options(
+        {'disable_meta_optimizer': True})
   strategy = strategy or tf.distribute.get_strategy()
   tf.io.gfile.makedirs(model_dir)
 

@@ -125,13 +125,19 @@ class TrainLibTest(parameterized.TestCase, tf.test.TestCase):
 
   @parameterized.parameters(False, True)
   def test_deterministic_ops_enable_op_determinism(self, deterministic):
-    # The switch is global to the process and cannot be undone, so the
-    # call is observed rather than made.
+    # Both switches are global to the process, so the calls are observed
+    # rather than made.
     with mock.patch.object(tf.config.experimental,
-                           'enable_op_determinism') as enable:
+                           'enable_op_determinism') as enable, \
+        mock.patch.object(tf.config.optimizer,
+                          'set_experimental_options') as set_options:
       trainer = _train(self.create_tempdir().full_path, num_steps=2,
                        deterministic_ops=deterministic)
     self.assertEqual(enable.call_count, int(deterministic))
+    if deterministic:
+      set_options.assert_called_once_with({'disable_meta_optimizer': True})
+    else:
+      set_options.assert_not_called()
     self.assertEqual(trainer.step, 2)
 
   def test_steps_per_loop_does_not_change_training(self):
