@@ -47,14 +47,14 @@ validation / test clips (128 on-screen and 128 off-screen test MoMs, 64
 probe clips; with 64 clips, AUC moved by 0.04 and the probes by several dB
 between runs), batch 8, 1500 separator steps, 800 coincidence
 steps and 600 AudioScopeV2 steps, half of whose examples have a labelled
-primary (`labelled_weight`; 0 is the paper's NOn-only training), with op
-determinism on (`train.deterministic_ops` in the demo gin; reruns of the
-AudioScopeV2 stage still drift apart after a few hundred steps on CPU, see
-the README). Measured on 2 CPU cores on a slowish day (the same separator
-stage took 374 s on a quiet one): data 9 s, separator 449 s, coincidence
-186 s, AudioScopeV2 487 s with its 6 validations, evaluation 35 s, export
-33 s, separation 14 s: 20.2 minutes in all (21.4 with the README
-command's set-up; 16.6 without validation on a quiet day).
+primary (`labelled_weight`; 0 is the paper's NOn-only training), with
+determinism on (`train.deterministic_ops` in the demo gin: op determinism
+and Grappler's graph optimizations off, so that reruns give the same
+numbers). Measured on 2 CPU cores (session 13): data 7 s, separator 406 s,
+coincidence 155 s, AudioScopeV2 418 s with its 6 validations, evaluation
+35 s, export 28 s, separation 9 s: 17.6 minutes in all (18.6 with the
+README command's set-up; on a slowish day the separator stage alone took
+449 s and the demo 20.2 minutes).
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage
