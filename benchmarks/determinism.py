@@ -36,11 +36,11 @@ For each mode the report gives the number of distinct runs (1: every rerun
 gave the same model) and the seconds per run. Measured on 2 CPU cores
 (session 13, on the demo of commit f5ac380; `docs/results/determinism.*`):
 `deterministic_ops` 1 outcome in 3 runs, `op_determinism_only` 3 in 3 (the
-losses of steps 1-6 already differ in the fourth digit); about 75 s per
-run, 70 s of it training (74 s with Grappler on), 7.7 minutes in all. `determinism.json` and
-`determinism.md` under --output_dir; every run's folder under
-`<output_dir>/runs/`. --fast takes the demo's smoke budgets (tiny shapes);
-it only shows that everything runs.
+mean losses of steps 1-6 already differ in the fourth decimal); about 75 s per
+run, 70 s of it training (74 s with Grappler on), 7.7 minutes in all.
+`determinism.json` and `determinism.md` under --output_dir; every run's
+folder under `<output_dir>/runs/`. --fast takes the demo's smoke budgets
+(tiny shapes); it only shows that everything runs.
 """
 
 import dataclasses
@@ -70,6 +70,7 @@ RESULT_PREFIX = 'DETERMINISM_RESULT '
 JSON_FILE = 'determinism.json'
 MARKDOWN_FILE = 'determinism.md'
 SHARED_DIR = 'shared'
+
 
 def make_config(fast: bool, steps: int) -> demo_lib.DemoConfig:
   """The demo's budgets with `steps` AudioScopeV2 steps, no validation."""
