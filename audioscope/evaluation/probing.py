@@ -216,6 +216,7 @@ def probe_negatives(model_fn: Any,
       'conditions': conditions,
       'rows': rows,
   }
+  result['osr_margins_db'] = osr_margins_db(result)
   logging.info('Negative probing:\n%s', markdown_table(result))
   if output_dir:
     write_report(result, output_dir)
@@ -226,24 +227,46 @@ def markdown_table(result: Dict[str, Any], model_name: str = 'Model') -> str:
   """Table 1 of the negatives paper: SNR(x, x_on) and OSR per condition."""
   conditions = result['conditions']
   fmt = evaluate_lib.format_value
-  header = ('| Model | theta | True video (+) SNR (up) | Blank video (-) SNR '
-            '(down) | Blank video (-) OSR (up) | Replaced video (-) SNR '
-            '(down) | Replaced video (-) OSR (up) |')
+  header = ('| Model | theta | True video (+) SNR (up) | True video (+) OSR '
+            '(down) | Blank video (-) SNR (down) | Blank video (-) OSR (up) '
+            '| Replaced video (-) SNR (down) | Replaced video (-) OSR (up) |')
   lines = [
-      header, '|---|---:|---:|---:|---:|---:|---:|',
-      f'| Ideal | {evaluate_lib.MISSING} | {INFINITY} | 0.00 | {INFINITY} | '
-      f'0.00 | {INFINITY} |',
+      header, '|---|---:|---:|---:|---:|---:|---:|---:|',
+      f'| Ideal | {evaluate_lib.MISSING} | {INFINITY} | 0.00 | 0.00 | '
+      f'{INFINITY} | 0.00 | {INFINITY} |',
       '| ' + ' | '.join([
           model_name,
           fmt(result['theta'], 3),
           fmt(conditions['true_video']['median_snr_db']),
+          fmt(conditions['true_video']['median_osr_db']),
           fmt(conditions['blank_video']['median_snr_db']),
           fmt(conditions['blank_video']['median_osr_db']),
           fmt(conditions['replaced_video']['median_snr_db']),
           fmt(conditions['replaced_video']['median_osr_db']),
       ]) + ' |'
   ]
+  margins = osr_margins_db(result)
+  if all(margin is not None for margin in margins.values()):
+    lines += ['', 'Median OSR above the true video\'s (how much more of the '
+              'audio a negative video suppresses): blank '
+              f'{margins["blank_video"]:+.2f} dB, replaced '
+              f'{margins["replaced_video"]:+.2f} dB.']
   return '\n'.join(lines) + '\n'
+
+
+def osr_margins_db(result: Dict[str, Any]) -> Dict[str, Optional[float]]:
+  """{negative condition: its median OSR minus the true video's, in dB}.
+
+  None where a median is missing (every clip silent).
+  """
+  conditions = result['conditions']
+  true_osr = conditions['true_video']['median_osr_db']
+  margins = {}
+  for condition in ('blank_video', 'replaced_video'):
+    osr = conditions[condition]['median_osr_db']
+    margins[condition] = (None if osr is None or true_osr is None
+                          else float(osr - true_osr))
+  return margins
 
 
 def write_report(result: Dict[str, Any], output_dir: str) -> None:

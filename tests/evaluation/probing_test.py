@@ -151,11 +151,23 @@ class ProbeNegativesTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(cells[1:], [
         f'{written["theta"]:.3f}',
         f'{conditions["true_video"]["median_snr_db"]:.2f}',
+        f'{conditions["true_video"]["median_osr_db"]:.2f}',
         f'{conditions["blank_video"]["median_snr_db"]:.2f}',
         f'{conditions["blank_video"]["median_osr_db"]:.2f}',
         f'{conditions["replaced_video"]["median_snr_db"]:.2f}',
         f'{conditions["replaced_video"]["median_osr_db"]:.2f}',
     ])
+    # The margins: each negative's median OSR minus the true video's.
+    for condition in ('blank_video', 'replaced_video'):
+      self.assertAllClose(
+          written['osr_margins_db'][condition],
+          np.median([row[f'{condition}_osr_db'] for row in result['rows']]) -
+          np.median([row['true_video_osr_db'] for row in result['rows']]))
+    with open(os.path.join(output_dir, probing.REPORT_FILE)) as f:
+      self.assertIn(
+          f'blank {written["osr_margins_db"]["blank_video"]:+.2f} dB, '
+          f'replaced {written["osr_margins_db"]["replaced_video"]:+.2f} dB',
+          f.read())
     with open(os.path.join(output_dir, probing.CSV_FILE)) as f:
       rows = list(csv.DictReader(f))
     self.assertLen(rows, 6)
