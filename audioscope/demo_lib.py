@@ -60,7 +60,8 @@ Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage
 resumes from its last checkpoint, and a larger step budget continues it
 (the stages after it then run again). `demo_summary.json` holds the time of each
-stage, the results and where every artefact is.
+stage, the results, where every artefact is and the machine (CPU model and
+vector extensions: `audioscope.machine`).
 
 `Demo(output_dir, config, shared_dir=...)` keeps the shared stages (data,
 separator, coincidence) in another folder, so that several AudioScopeV2 runs
@@ -87,6 +88,7 @@ import tensorflow as tf
 
 from audioscope import gin_utils
 from audioscope import json_io
+from audioscope import machine
 from audioscope import model as model_lib
 from audioscope import separation
 from audioscope.data import pipeline
@@ -276,8 +278,9 @@ class Demo:
         self.dirs[stage] = os.path.join(os.path.abspath(shared_dir), stage)
     self.summary_path = os.path.join(self.output_dir, SUMMARY_FILE)
     self._ran = False
+    # `machine`: where this run ran (numbers differ between CPU models).
     self.summary = {'config': dataclasses.asdict(config), 'stages': {},
-                    'artefacts': {}}
+                    'artefacts': {}, 'machine': machine.machine_info()}
     if tf.io.gfile.exists(self.summary_path):
       previous = json_io.read_json(self.summary_path)
       self.summary['stages'] = previous.get('stages', {})
@@ -831,8 +834,10 @@ def format_report(summary: Dict[str, Any]) -> str:
     if record.get('skipped'):
       text += ' (earlier run; skipped now)'
     lines.append(f'* {stage}: {text}')
-  lines += ['', f'Total this run: {summary["total_seconds_this_run"]:.1f} s',
-            '', '## Artefacts', '']
+  lines += ['', f'Total this run: {summary["total_seconds_this_run"]:.1f} s']
+  if summary.get('machine'):
+    lines.append(f"Machine: {machine.describe(summary['machine'])}")
+  lines += ['', '## Artefacts', '']
   for name, value in sorted(summary['artefacts'].items()):
     if isinstance(value, str):
       lines.append(f'* {name}: {value}')

@@ -13,9 +13,11 @@
 # limitations under the License.
 """Helpers shared by the scripts in benchmarks/.
 
-* `machine_info()`: platform, CPU count, memory, TensorFlow version and the
-  1/5/15-minute load average (a load above 0 means other processes shared the
-  cores: compare timings as ratios to the matmul rate of the same run).
+* `machine_info()`: platform, CPU model and vector extensions (results
+  differ between CPU models: `audioscope.machine`), CPU count, memory,
+  TensorFlow version and the 1/5/15-minute load average (a load above 0
+  means other processes shared the cores: compare timings as ratios to the
+  matmul rate of the same run).
 * `time_calls(fn, repeats)`: min / median wall time after a warm-up call.
 * `matmul_gflops(repeats)`: the float32 matmul rate of this machine now (a
   chain of matmuls, so graph optimisation cannot drop any).
@@ -35,16 +37,16 @@ Example (in a benchmark script):
 
 import json
 import os
-import platform
 import resource
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from absl import app
+
+from audioscope import machine
 
 LOAD_NOTE = (
     'Timings were taken on a machine shared with other jobs: see '
@@ -109,15 +111,9 @@ def memory_total_gb() -> float:
 
 
 def machine_info() -> Dict[str, Any]:
-  """Facts about the machine and its load now."""
-  info = dict(platform=platform.platform(),
-              python=platform.python_version(),
-              cpu_count=os.cpu_count(),
-              memory_total_gb=memory_total_gb(),
-              load_average=load_average())
-  tf = sys.modules.get('tensorflow')
-  if tf is not None:
-    info['tensorflow'] = tf.__version__
+  """Facts about the machine (CPU model and extensions too) and its load."""
+  info = machine.machine_info()
+  info.update(memory_total_gb=memory_total_gb(), load_average=load_average())
   return info
 
 

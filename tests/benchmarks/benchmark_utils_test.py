@@ -81,6 +81,8 @@ class BenchmarkUtilsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(written['machine_at_start'], {'cpu_count': -1})
     self.assertEqual(written['machine']['cpu_count'], os.cpu_count())
     self.assertLen(written['machine']['load_average'], 3)
+    self.assertIsInstance(written['machine']['cpu_model'], str)
+    self.assertIsInstance(written['machine']['cpu_vector_extensions'], list)
     self.assertIn('note', written)
 
 
