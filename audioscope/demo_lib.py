@@ -170,7 +170,11 @@ class DemoConfig:
       off-screen MoMs).
     max_eval_examples: examples per evaluation set (None: all).
     demo_clips: length of the demo video in clips.
-    seed: the data set seed.
+    seed: the data set seed, and the training seed of every stage.
+    audioscope_seed: the AudioScopeV2 stage's training seed (initialisation
+      and batch order) when it differs from `seed`: several draws of that
+      stage on the same data and shared stages (`benchmarks/quality.py`
+      --audioscope_seeds). None: `seed`.
     num_workers: processes writing the data set.
     fast: tiny shapes (`gin/demo/fast.gin`).
     gin_params: extra gin bindings for every stage.
@@ -196,6 +200,7 @@ class DemoConfig:
   max_eval_examples: Optional[int] = None
   demo_clips: int = 3
   seed: int = 0
+  audioscope_seed: Optional[int] = None
   num_workers: int = 2
   fast: bool = False
   gin_params: Sequence[str] = ()
@@ -215,6 +220,9 @@ class DemoConfig:
     tasks.check_coincidence_options(self.coincidence_loss,
                                     self.coincidence_shifted_negatives,
                                     prefix='coincidence_')
+    if self.audioscope_seed is not None and self.audioscope_seed < 0:
+      raise ValueError('audioscope_seed must be >= 0 or None (None: seed), '
+                       f'got {self.audioscope_seed}.')
     if self.audioscope_steps_per_eval < 0:
       raise ValueError('audioscope_steps_per_eval must be >= 0 (0: no '
                        'validation), got '
@@ -384,8 +392,8 @@ class Demo:
              params: Sequence[str] = (), task_fn=None,
              steps_per_eval: Optional[int] = None,
              selection_metrics: Sequence[str] = ('snr', 'osr'),
-             checkpoint_every: Optional[int] = None
-             ) -> Dict[str, Any]:
+             checkpoint_every: Optional[int] = None,
+             seed: Optional[int] = None) -> Dict[str, Any]:
     """Trains one stage into `dirs[stage]` (resuming); returns artefacts.
 
     Args:
@@ -400,6 +408,7 @@ class Demo:
       selection_metrics: `train.selection_metrics`.
       checkpoint_every: keep a checkpoint every this many steps, all of them
         (None: one, written at every validation and at the end).
+      seed: the training seed (None: `DemoConfig.seed`).
     """
     model_dir = self.dirs[stage]
     self._parse_gin(stage_gin, params)
@@ -415,7 +424,8 @@ class Demo:
                               num_steps),
         steps_per_eval=steps_per_eval,
         selection_metrics=tuple(selection_metrics),
-        max_to_keep=None if checkpoint_every else 1, seed=self.config.seed,
+        max_to_keep=None if checkpoint_every else 1,
+        seed=self.config.seed if seed is None else seed,
         **extra)
     losses = {k: float(v) for k, v in trainer.last_losses.items()}
     logging.info('%s: step %d, last losses %s', stage, trainer.step, losses)
@@ -530,10 +540,17 @@ class Demo:
         'AudioScopeV2.alignment_config = {}'
     ] if self.config.fast and self.config.alignment == 'audioscope_v1' else [])
 
+  @property
+  def audioscope_seed(self) -> int:
+    """The AudioScopeV2 stage's training seed (`DemoConfig.audioscope_seed`)."""
+    if self.config.audioscope_seed is None:
+      return self.config.seed
+    return self.config.audioscope_seed
+
   def _audioscope_dataset_fn(self):
     """NOn batches, or semi-supervised ones when labelled_weight > 0."""
     common = dict(file_pattern=self._data_pattern('train'),
-                  background_labels=None, seed=self.config.seed,
+                  background_labels=None, seed=self.audioscope_seed,
                   **self._clip_kwargs())
     weight = self.config.labelled_weight
     if weight == 0:
@@ -568,7 +585,7 @@ class Demo:
         'audioscope', self._audioscope_gin(), self._audioscope_dataset_fn(),
         config.audioscope_steps, self._audioscope_params(), task_fn=task_fn,
         steps_per_eval=every, selection_metrics=config.selection_metrics,
-        checkpoint_every=checkpoint_every)
+        checkpoint_every=checkpoint_every, seed=self.audioscope_seed)
     best = train_lib.read_best(self.dirs['audioscope']) if every else None
     if best is not None:
       artefacts['audioscope_selected'] = {
@@ -776,7 +793,10 @@ class Demo:
          [config.audioscope_steps, config.alignment, config.labelled_weight,
           config.replaced_frames_fraction,
           config.shifted_frames_fraction, config.audioscope_steps_per_eval,
-          list(config.selection_metrics)]),
+          list(config.selection_metrics)] +
+         # Only when set, so that earlier runs' keys stay valid.
+         ([] if config.audioscope_seed is None else
+          [config.audioscope_seed])),
         ('evaluation', self.evaluate, None),
         ('export', self.export, None),
         ('demo_video', self.make_demo_video, None),

@@ -69,6 +69,17 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, 'labelled_weight must be in'):
       demo_lib.fast_config(labelled_weight=1.5).validate()
 
+  @parameterized.parameters((None, 3), (5, 5), (3, 3))
+  def test_audioscope_seed_reaches_the_audioscope_batches_only(
+      self, audioscope_seed, expected):
+    demo = demo_lib.Demo(self.create_tempdir().full_path,
+                         demo_lib.fast_config(seed=3,
+                                              audioscope_seed=audioscope_seed))
+    self.assertEqual(demo.audioscope_seed, expected)
+    self.assertEqual(demo._audioscope_dataset_fn().keywords['seed'], expected)
+    with self.assertRaisesRegex(ValueError, 'audioscope_seed must be >= 0'):
+      demo_lib.fast_config(audioscope_seed=-1).validate()
+
   @parameterized.parameters(0.0, 0.25)
   def test_replaced_frames_fraction_reaches_the_task(self, fraction):
     demo = demo_lib.Demo(
