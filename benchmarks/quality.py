@@ -43,8 +43,9 @@ Folders under --output_dir:
 * `quality.json` and `quality.md`: calibrated SNR (on-screen MoMs), SI-SNR,
   OSR (off-screen MoMs), AUC and MixIT* per module and baseline, the
   uncalibrated operating point, the probe SNRs and OSRs, the budget (clips,
-  steps, seconds per stage) and the machine (`os.cpu_count()`,
-  `os.getloadavg()` at the start and at the end, TensorFlow version).
+  steps, seconds per stage) and the machine (CPU model and vector
+  extensions, `os.cpu_count()`, `os.getloadavg()` at the start and at the
+  end, TensorFlow version: numbers differ between CPU models).
 
 Every stage resumes as in the demo: a re-run skips the finished shared
 stages and modules (those whose `quality_module.json` matches the budgets
@@ -83,7 +84,6 @@ only show that everything runs.
 import dataclasses
 import json
 import os
-import platform
 import shutil
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -91,12 +91,15 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from absl import app
 from absl import flags
 from absl import logging
+import numpy as np
 import tensorflow as tf
 
 from audioscope import demo_lib
 from audioscope import json_io
+from audioscope import machine as machine_lib
 from audioscope.bin import demo_flags
 from audioscope.evaluation import evaluate_lib
+from audioscope.evaluation import probing
 from audioscope.evaluation import synchrony_baseline
 
 try:
@@ -119,6 +122,17 @@ BASELINE_LABELS = {'x': 'No processing (x_on = x, 0 dB OSR)',
                    'x/2': 'No processing (x_on = x/2, 6 dB OSR)'}
 SYNCHRONY_DIR = 'synchrony_baseline'
 SYNCHRONY_LABEL = 'Synchrony detector (untrained)'
+# AudioScopeV2 training seeds of the full mode: one run of a module is one
+# draw from a spread larger than the differences between modules
+# (docs/findings.md, "Run-to-run noise"), so each is trained three times
+# (seeds --seed, --seed + 1, --seed + 2).
+NUM_FULL_SEEDS = 3
+# Calibrated metrics summarised over the seeds, with their Markdown titles.
+SEED_METRICS = (('median_snr_db', 'SNR (dB)'), ('auc', 'AUC'),
+                ('within_auc', 'AUC within MoM'),
+                ('median_osr_db', 'OSR (dB)'))
+SEED_MARGINS = (('blank_video', 'blank - true OSR (dB)'),
+                ('replaced_video', 'replaced - true OSR (dB)'))
 
 _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', None, 'Folder of every artefact; an earlier run there is '
@@ -129,6 +143,10 @@ _FAST = flags.DEFINE_bool(
     'fast', False, 'Smoke run: the demo --fast budgets (tiny shapes, a few '
     'steps per stage).')
 _SEED = flags.DEFINE_integer('seed', 0, 'Data set and training seed.')
+_AUDIOSCOPE_SEEDS = flags.DEFINE_list(
+    'audioscope_seeds', None, 'AudioScopeV2 training seeds: each module is '
+    'trained and evaluated once per seed, on the same data and shared stages '
+    f'(default: the {NUM_FULL_SEEDS} from --seed on; --fast: --seed only).')
 _BUDGET = demo_flags.define_budget_flags(
     audioscope_steps_help='AudioScopeV2 training steps per module.')
 _TARGET_OSR_DB = flags.DEFINE_float(
@@ -192,10 +210,53 @@ def run_shared(shared_dir: str, config) -> Dict[str, Any]:
 
 def _module_key(config, fingerprint) -> Dict[str, Any]:
   """What a module's results depend on besides its name (JSON values)."""
-  key = {'shared': fingerprint,
-         'config': {k: v for k, v in dataclasses.asdict(config).items()
-                    if k not in ('alignment', 'demo_clips', 'num_workers')}}
+  config_items = {k: v for k, v in dataclasses.asdict(config).items()
+                  if k not in ('alignment', 'demo_clips', 'num_workers')}
+  if config_items.get('audioscope_seed') is None:
+    config_items.pop('audioscope_seed', None)  # As in runs before seeds.
+  key = {'shared': fingerprint, 'config': config_items}
   return json.loads(json.dumps(key))
+
+
+def module_folder(module: str, seed: int, config) -> str:
+  """`<module>` at the data seed (a one-seed run's layout), else `<module>_seed<seed>`."""
+  return module if seed == config.seed else f'{module}_seed{seed}'
+
+
+def module_label(module: str, seed: int, seeds: Sequence[int]) -> str:
+  """A module's row title: its name, with the seed when there are several."""
+  return module if len(seeds) == 1 else f'{module}, seed {seed}'
+
+
+def summarize_seeds(records: Sequence[Mapping[str, Any]]
+                    ) -> Dict[str, Dict[str, Any]]:
+  """Mean, min and max over one module's seeds of its calibrated metrics.
+
+  Args:
+    records: the module's records (`run_module`), one per seed.
+
+  Returns:
+    {name: {'values', 'mean', 'min', 'max'}} for the `SEED_METRICS` of the
+    calibrated rows and the probes' OSR margins over the true video
+    (`probing.osr_margins_db`, named '<condition>_osr_margin_db'); missing
+    values (every clip silent) are left out, and a name without any value
+    has None for mean, min and max.
+  """
+  columns = {name: [record['calibrated'].get(name) for record in records]
+             for name, _ in SEED_METRICS}
+  margins = [probing.osr_margins_db(record['probe_negatives'])
+             for record in records]
+  for condition, _ in SEED_MARGINS:
+    columns[f'{condition}_osr_margin_db'] = [m[condition] for m in margins]
+  summary = {}
+  for name, values in columns.items():
+    present = [float(v) for v in values if v is not None]
+    summary[name] = {
+        'values': values,
+        'mean': float(np.mean(present)) if present else None,
+        'min': min(present) if present else None,
+        'max': max(present) if present else None}
+  return summary
 
 
 def _row(summary: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
@@ -275,15 +336,28 @@ def run_synchrony_baseline(output_dir: str, config, shared_dir: str,
 
 
 def run_module(output_dir: str, module: str, config, shared_dir: str,
-               fingerprint: Mapping[str, Any]) -> Dict[str, Any]:
+               fingerprint: Mapping[str, Any],
+               seed: Optional[int] = None) -> Dict[str, Any]:
   """Trains and evaluates one alignment module (skipped when done).
 
+  Args:
+    output_dir: the benchmark's folder.
+    module: the alignment module.
+    config: the benchmark's `demo_lib.DemoConfig`.
+    shared_dir: the shared stages' folder.
+    fingerprint: `run_shared`'s.
+    seed: the AudioScopeV2 training seed (None: `config.seed`).
+
   Returns:
-    The module's record (also `<output_dir>/<module>/quality_module.json`):
-    'calibrated' and 'uncalibrated' rows, 'calibration', 'baselines',
-    'probe_negatives', 'counts' and 'seconds' per stage.
+    The module's record (also `<output_dir>/<module_folder>/
+    quality_module.json`): 'calibrated' and 'uncalibrated' rows,
+    'calibration', 'baselines', 'probe_negatives', 'counts', 'seconds' per
+    stage and 'audioscope_seed'.
   """
-  module_dir = os.path.join(output_dir, module)
+  seed = config.seed if seed is None else seed
+  if seed != config.seed:
+    config = dataclasses.replace(config, audioscope_seed=seed)
+  module_dir = os.path.join(output_dir, module_folder(module, seed, config))
   record_path, key, record = _done_record(module_dir, config, fingerprint)
   if record is not None:
     return record
@@ -310,6 +384,7 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
   record = dict(
       _evaluation_record(summary['results']),
       module=module,
+      audioscope_seed=seed,
       key=key,
       losses=summary['artefacts'].get('audioscope_losses'),
       counts=json_io.read_json(os.path.join(
@@ -321,8 +396,8 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
       load_average_at_end=list(os.getloadavg()),
       evaluation_dir=demo.dirs['evaluation'])
   json_io.write_json(record_path, record)
-  logging.info('%s: calibrated SNR %s dB, OSR %s dB, AUC %s (theta %s).',
-               module, _format(record['calibrated']['median_snr_db']),
+  logging.info('%s, seed %d: calibrated SNR %s dB, OSR %s dB, AUC %s (theta '
+               '%s).', module, seed, _format(record['calibrated']['median_snr_db']),
                _format(record['calibrated']['median_osr_db']),
                _format(record['calibrated']['auc']),
                _format(record['calibrated']['theta'], 3))
@@ -345,12 +420,24 @@ def _load_cell(record: Mapping[str, Any]) -> str:
   return ' / '.join(f'{value[0]:.2f}' for value in values)
 
 
+def _spread_cell(summary: Mapping[str, Any]) -> str:
+  """'mean (min, max)' of a `summarize_seeds` entry, or '-'."""
+  if summary['mean'] is None:
+    return evaluate_lib.MISSING
+  return (f'{_format(summary["mean"])} ({_format(summary["min"])}, '
+          f'{_format(summary["max"])})')
+
+
 def markdown_report(report: Mapping[str, Any]) -> str:
   """quality.md: the Table-1-like tables, the probes, budget and machine."""
   budget = report['budget']
   machine = report['machine']
-  results = report['results']
   modules = report['modules']
+  seeds = report['audioscope_seeds']
+  # (row title, record) of every module and seed.
+  runs = [(module_label(module, seed, seeds),
+           report['seed_results'][module][str(seed)])
+          for module in modules for seed in seeds]
   counts = report['counts']
   target = budget['target_osr_db']
   header = ['AV alignment', 'theta'] + [title for _, title in COLUMNS]
@@ -371,8 +458,8 @@ def markdown_report(report: Mapping[str, Any]) -> str:
           for name in ('x', 'x/2')]
   rows.append([SYNCHRONY_LABEL] +
               _metric_cells(report['synchrony_baseline']['calibrated']))
-  rows += [[module] + _metric_cells(results[module]['calibrated'])
-           for module in modules]
+  rows += [[label] + _metric_cells(record['calibrated'])
+           for label, record in runs]
   lines += benchmark_utils.markdown_table(header, rows)
   lines += [
       '', f'{SYNCHRONY_LABEL}: no learning; for each source of the shared '
@@ -381,10 +468,27 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       '(`audioscope/evaluation/synchrony_baseline.py`), calibrated like the '
       'modules: what detecting synchrony alone gives with that separator. '
       'The modules fine-tune the separator jointly, so their MixIT* differs.']
+  if len(seeds) > 1:
+    lines += ['', f'## Across AudioScopeV2 training seeds '
+              f'({", ".join(map(str, seeds))})', '',
+              'Mean (min, max) over the seeds of the calibrated rows above '
+              'and of the negative probes\' OSR margins (below): the same '
+              'data and shared stages, only the AudioScopeV2 stage\'s '
+              'initialisation and batch order differ.', '']
+    seed_header = ['AV alignment', 'seeds'] + [
+        title for _, title in SEED_METRICS + SEED_MARGINS]
+    names = [name for name, _ in SEED_METRICS] + [
+        f'{condition}_osr_margin_db' for condition, _ in SEED_MARGINS]
+    seed_rows = []
+    for module in modules:
+      summary = report['across_seeds'][module]
+      seed_rows.append([module, str(len(seeds))] +
+                       [_spread_cell(summary[name]) for name in names])
+    lines += benchmark_utils.markdown_table(seed_header, seed_rows)
   lines += ['', '## Uncalibrated (theta = 0)', '']
   lines += benchmark_utils.markdown_table(
-      header, [[module] + _metric_cells(results[module]['uncalibrated'])
-               for module in modules])
+      header, [[label] + _metric_cells(record['uncalibrated'])
+               for label, record in runs])
   lines += [
       '', '## Negative probes (on-screen-only test clips, calibrated theta)',
       '', 'SNR(x, x_on) and OSR(x, x_on) medians; ideal: SNR infinite on '
@@ -395,7 +499,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
     probe_header += [f'{title} SNR (dB)', f'{title} OSR (dB)']
   probe_rows = []
   probe_records = [(SYNCHRONY_LABEL, report['synchrony_baseline'])]
-  probe_records += [(module, results[module]) for module in modules]
+  probe_records += runs
   for name, record in probe_records:
     probes = record['probe_negatives']
     cells = [name, _format(probes['theta'], 3)]
@@ -412,14 +516,15 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       f'seed {budget["seed"]}; learning rate {budget["learning_rate"]:g}',
       f'* steps: separator {budget["separator_steps"]}, coincidence '
       f'{budget["coincidence_steps"]}, AudioScopeV2 '
-      f'{budget["audioscope_steps"]} per module', '']
+      f'{budget["audioscope_steps"]} per module and seed (seeds '
+      f'{", ".join(map(str, seeds))})', '']
   shared_load = _load_cell(budget['shared_load_average'])
   stage_rows = [[f'shared: {stage}', f'{seconds / 60:.2f}', shared_load]
                 for stage, seconds in budget['shared_seconds'].items()]
-  for module in modules:
-    for stage, seconds in results[module]['seconds'].items():
-      stage_rows.append([f'{module}: {stage}', f'{seconds / 60:.2f}',
-                         _load_cell(results[module])])
+  for label, record in runs:
+    for stage, seconds in record['seconds'].items():
+      stage_rows.append([f'{label}: {stage}', f'{seconds / 60:.2f}',
+                         _load_cell(record)])
   lines += benchmark_utils.markdown_table(
       ['Stage', 'Minutes', '1-min load average (start / end)'], stage_rows)
   lines += [
@@ -427,8 +532,8 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       'stage (the shared stages together, each module\'s two stages '
       f'together); this run took {budget["minutes_this_run"]:.2f} minutes.',
       '', '## Machine', '',
-      f'* {machine["cpu_count"]} CPUs (os.cpu_count()), {machine["platform"]}, '
-      f'Python {machine["python"]}, TensorFlow {machine["tensorflow"]}',
+      f'* {machine_lib.describe(machine)}; {machine["platform"]}, '
+      f'Python {machine["python"]}',
       '* load average (1, 5, 15 min): '
       f'{", ".join(f"{x:.2f}" for x in machine["load_average_at_start"])} '
       'at the start, '
@@ -440,6 +545,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
 def run_benchmark(output_dir: str,
                   modules: Sequence[str] = ALIGNMENTS,
                   fast: bool = False,
+                  audioscope_seeds: Optional[Sequence[int]] = None,
                   **overrides) -> Dict[str, Any]:
   """Runs (or resumes) the benchmark; writes quality.json and quality.md.
 
@@ -447,6 +553,9 @@ def run_benchmark(output_dir: str,
     output_dir: the benchmark's folder (created).
     modules: alignment modules, a subset of ALIGNMENTS.
     fast: the demo's --fast smoke budgets.
+    audioscope_seeds: AudioScopeV2 training seeds, each module trained once
+      per seed; None: `NUM_FULL_SEEDS` from the config's seed on (--fast:
+      that seed only).
     **overrides: `demo_lib.DemoConfig` fields (budgets, seed).
 
   Returns:
@@ -463,13 +572,25 @@ def run_benchmark(output_dir: str,
   os.makedirs(output_dir, exist_ok=True)
   config = make_config(fast, **overrides)
   config.validate()
+  if audioscope_seeds is None:
+    audioscope_seeds = [config.seed + i
+                        for i in range(1 if fast else NUM_FULL_SEEDS)]
+  seeds = [int(seed) for seed in dict.fromkeys(audioscope_seeds)]
+  if not seeds or min(seeds) < 0:
+    raise ValueError(f'audioscope_seeds must be non-empty and >= 0, got '
+                     f'{list(audioscope_seeds)}.')
   shared_dir = os.path.join(output_dir, SHARED_DIR)
   fingerprint = run_shared(shared_dir, config)
-  results = {}
-  for index, module in enumerate(modules):
-    _banner(f'Module {index + 1}/{len(modules)}: {module}')
-    results[module] = run_module(output_dir, module, config, shared_dir,
-                                 fingerprint)
+  seed_results = {module: {} for module in modules}
+  runs = [(module, seed) for module in modules for seed in seeds]
+  for index, (module, seed) in enumerate(runs):
+    _banner(f'Module {index + 1}/{len(runs)}: '
+            f'{module_label(module, seed, seeds)}')
+    seed_results[module][str(seed)] = run_module(
+        output_dir, module, config, shared_dir, fingerprint, seed=seed)
+  # The first seed's records: the tables of a one-seed run.
+  results = {module: seed_results[module][str(seeds[0])]
+             for module in modules}
   _banner('Reference: untrained synchrony detector')
   synchrony = run_synchrony_baseline(output_dir, config, shared_dir,
                                      fingerprint)
@@ -483,23 +604,24 @@ def run_benchmark(output_dir: str,
                       for stage, value in fingerprint.items()},
       shared_load_average=(json_io.read_json(shared_record)
                            if os.path.exists(shared_record) else {}),
-      module_seconds={m: results[m]['seconds'] for m in modules},
+      module_seconds={module_label(m, seed, seeds):
+                      seed_results[m][str(seed)]['seconds']
+                      for m, seed in runs},
       minutes_this_run=(time.monotonic() - start) / 60)
   report = {
       'modules': modules,
       'baselines': first['baselines'],
+      'audioscope_seeds': seeds,
       'results': results,
+      'seed_results': seed_results,
+      'across_seeds': {module: summarize_seeds(list(
+          seed_results[module].values())) for module in modules},
       'synchrony_baseline': synchrony,
       'counts': first['counts'],
       'budget': budget,
-      'machine': {
-          'cpu_count': os.cpu_count(),
-          'load_average_at_start': load_at_start,
-          'load_average_at_end': list(os.getloadavg()),
-          'platform': platform.platform(),
-          'python': platform.python_version(),
-          'tensorflow': tf.__version__,
-      },
+      'machine': dict(machine_lib.machine_info(),
+                      load_average_at_start=load_at_start,
+                      load_average_at_end=list(os.getloadavg())),
   }
   json_io.write_json(os.path.join(output_dir, JSON_FILE), report)
   json_io.write_text(os.path.join(output_dir, MARKDOWN_FILE),
@@ -516,8 +638,15 @@ def main(argv: Sequence[str]) -> None:
     raise app.UsageError('Pass --output_dir.')
   overrides = demo_flags.budget_overrides({**_BUDGET,
                                            'target_osr_db': _TARGET_OSR_DB})
+  seeds = None
+  if _AUDIOSCOPE_SEEDS.value is not None:
+    try:
+      seeds = [int(seed) for seed in _AUDIOSCOPE_SEEDS.value]
+    except ValueError as error:
+      raise app.UsageError('--audioscope_seeds takes integers, e.g. 0,1,2; '
+                           f'got {_AUDIOSCOPE_SEEDS.value}.') from error
   report = run_benchmark(_OUTPUT_DIR.value, _MODULES.value, fast=_FAST.value,
-                         seed=_SEED.value, **overrides)
+                         audioscope_seeds=seeds, seed=_SEED.value, **overrides)
   del report
   with open(os.path.join(_OUTPUT_DIR.value, MARKDOWN_FILE)) as f:
     print(f.read(), flush=True)

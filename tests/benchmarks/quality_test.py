@@ -15,8 +15,9 @@
 
 The script runs in a subprocess (its absl flags would clash with those of
 other binaries imported by the test suite), with one alignment module and
-one or two steps per stage: about a minute of CPU time (measured: 180-190 s
-of wall time on 2 cores under a load average of 8-12). Every module takes
+one or two steps per stage and two AudioScopeV2 training seeds: about two
+minutes of CPU time (measured: 135 s of wall time for two modules and two
+seeds on 2 cores, load average 0.3-1.1). Every module takes
 the same code paths of the script, and each alignment module is tested on
 its own in tests/attention; `audioscope_v1` is the one whose --fast config
 differs (no alignment blocks).
@@ -29,6 +30,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import tensorflow as tf
 
 from audioscope.evaluation import evaluate_lib
@@ -37,6 +39,10 @@ _SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                        os.pardir, 'benchmarks', 'quality.py')
 _MODULES = ('audioscope_v1',)
 _AUDIOSCOPE_STEPS = 2
+_SEEDS = (0, 1)
+# Calibrated metrics summarised over the seeds, by their column titles.
+_SEED_COLUMNS = {'SNR (dB)': 'median_snr_db', 'AUC': 'auc',
+                 'AUC within MoM': 'within_auc', 'OSR (dB)': 'median_osr_db'}
 # quality.md column titles -> keys of a row in quality.json.
 _COLUMNS = {'theta': 'theta', 'SNR (dB)': 'median_snr_db',
             'SI-SNR (dB)': 'median_si_snr_db', 'OSR (dB)': 'median_osr_db',
@@ -84,7 +90,8 @@ class QualityBenchmarkTest(tf.test.TestCase):
     command = [
         sys.executable, _SCRIPT, f'--output_dir={output_dir}', '--fast',
         f'--modules={",".join(_MODULES)}', '--separator_steps=1',
-        '--coincidence_steps=1', f'--audioscope_steps={_AUDIOSCOPE_STEPS}'
+        '--coincidence_steps=1', f'--audioscope_steps={_AUDIOSCOPE_STEPS}',
+        f'--audioscope_seeds={",".join(map(str, _SEEDS))}'
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True,
                             check=False)
@@ -95,15 +102,27 @@ class QualityBenchmarkTest(tf.test.TestCase):
     with open(os.path.join(output_dir, 'quality.md')) as f:
       markdown = f.read()
     self.assertEqual(report['modules'], list(_MODULES))
+    self.assertEqual(report['audioscope_seeds'], list(_SEEDS))
     self.assertIn('# AudioScopeV2 alignment modules', result.stdout)
 
-    # Every module trained (finite losses, its checkpoint at the budget),
-    # calibrated on validation and reports finite numbers.
+    # Every module trained once per seed (finite losses, its checkpoint at
+    # the budget; the first seed in <module>/, the others in
+    # <module>_seed<seed>/), calibrated on validation and reports finite
+    # numbers.
     target = report['budget']['target_osr_db']
+    runs = {}  # Row title -> record.
     for module in _MODULES:
-      record = report['results'][module]
+      self.assertEqual(report['results'][module],
+                    report['seed_results'][module][str(_SEEDS[0])])
+      for seed in _SEEDS:
+        runs[f'{module}, seed {seed}'] = report['seed_results'][module][
+            str(seed)]
+    for label, record in runs.items():
+      module, seed = record['module'], record['audioscope_seed']
+      self.assertEqual(label, f'{module}, seed {seed}')
+      folder = module if seed == _SEEDS[0] else f'{module}_seed{seed}'
       checkpoint = tf.train.latest_checkpoint(
-          os.path.join(output_dir, module, 'audioscope'))
+          os.path.join(output_dir, folder, 'audioscope'))
       self.assertEndsWith(checkpoint, f'ckpt-{_AUDIOSCOPE_STEPS}')
       for name, value in record['losses'].items():
         self._assert_finite(value, f'{module} loss {name}')
@@ -141,17 +160,16 @@ class QualityBenchmarkTest(tf.test.TestCase):
                  'No processing (x_on = x/2, 6 dB OSR)':
                      report['baselines']['x/2']}
     self._assert_table(calibrated, dict(
-        baselines, **{m: report['results'][m]['calibrated']
-                      for m in _MODULES},
+        baselines, **{label: record['calibrated']
+                      for label, record in runs.items()},
         **{'Synchrony detector (untrained)': synchrony['calibrated']}))
     self._assert_table(tables['Uncalibrated (theta = 0)'],
-                       {m: report['results'][m]['uncalibrated']
-                        for m in _MODULES})
+                       {label: record['uncalibrated']
+                        for label, record in runs.items()})
     probes = tables[
         'Negative probes (on-screen-only test clips, calibrated theta)']
     header = probes[0]
-    records = dict(report['results'],
-                   **{'Synchrony detector (untrained)': synchrony})
+    records = dict(runs, **{'Synchrony detector (untrained)': synchrony})
     self.assertCountEqual([row[0] for row in probes[1:]], records)
     for row in probes[1:]:
       record = records[row[0]]['probe_negatives']
@@ -163,10 +181,49 @@ class QualityBenchmarkTest(tf.test.TestCase):
             f'median_{metric.lower()}_db']
         self.assertEqual(cell, evaluate_lib.format_value(value), title)
     minutes = {row[0]: row[1] for row in tables['Budget'][1:]}
+    for label, record in runs.items():
+      self.assertEqual(minutes[f'{label}: audioscope'],
+                       f'{record["seconds"]["audioscope"] / 60:.2f}')
+
+    # The seeds took effect: the same module's runs trained differently.
     for module in _MODULES:
-      self.assertEqual(
-          minutes[f'{module}: audioscope'],
-          f'{report["results"][module]["seconds"]["audioscope"] / 60:.2f}')
+      losses = [report['seed_results'][module][str(seed)]['losses']
+                for seed in _SEEDS]
+      self.assertNotEqual(losses[0], losses[1])
+    # Across the seeds: mean, min and max of each module's records, in
+    # quality.json and in quality.md's table.
+    seed_table = tables[f'Across AudioScopeV2 training seeds '
+                        f'({", ".join(map(str, _SEEDS))})']
+    self.assertEqual([row[0] for row in seed_table[1:]], list(_MODULES))
+    for row in seed_table[1:]:
+      module = row[0]
+      records = [report['seed_results'][module][str(seed)]
+                 for seed in _SEEDS]
+      expected = {name: [r['calibrated'][name] for r in records]
+                  for name in _SEED_COLUMNS.values()}
+      for condition in ('blank_video', 'replaced_video'):
+        expected[f'{condition}_osr_margin_db'] = [
+            r['probe_negatives']['conditions'][condition]['median_osr_db'] -
+            r['probe_negatives']['conditions']['true_video']['median_osr_db']
+            for r in records]
+      summary = report['across_seeds'][module]
+      self.assertCountEqual(summary, expected)
+      for name, values in expected.items():
+        self.assertAllClose(summary[name]['values'], values)
+        self.assertAllClose(summary[name]['mean'], np.mean(values))
+        self.assertAllClose(summary[name]['min'], np.min(values))
+        self.assertAllClose(summary[name]['max'], np.max(values))
+      cells = dict(zip(seed_table[0], row))
+      self.assertEqual(cells['seeds'], str(len(_SEEDS)))
+      titles = dict(_SEED_COLUMNS, **{
+          'blank - true OSR (dB)': 'blank_video_osr_margin_db',
+          'replaced - true OSR (dB)': 'replaced_video_osr_margin_db'})
+      for title, name in titles.items():
+        fmt = evaluate_lib.format_value
+        self.assertEqual(
+            cells[title],
+            f'{fmt(np.mean(expected[name]))} ({fmt(np.min(expected[name]))}, '
+            f'{fmt(np.max(expected[name]))})', f'{module}, {title}')
 
 
 if __name__ == '__main__':
