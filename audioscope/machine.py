@@ -24,7 +24,7 @@ and every benchmark's JSON record the CPU model and its vector extensions.
   machine.machine_info()
   # {'platform': 'Linux-...', 'python': '3.11.7', 'cpu_model': 'AMD EPYC',
   #  'cpu_vector_extensions': ['avx', 'avx2', 'fma', 'avx512f', ...],
-  #  'cpu_count': 2, 'tensorflow': '2.15.1'}
+  #  'cpu_count': 2, 'numerics_environment': {}, 'tensorflow': '2.15.1'}
 """
 
 import os
@@ -38,6 +38,10 @@ CPUINFO_PATH = '/proc/cpuinfo'
 VECTOR_EXTENSIONS = ('sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512bw',
                      'avx512_vnni', 'avx512_bf16', 'amx_tile', 'amx_bf16')
 UNKNOWN = 'unknown'
+# Environment variables that change which CPU kernels TensorFlow runs, and
+# so the numbers (docs/findings.md, "Reproducible on one CPU model").
+NUMERICS_ENVIRONMENT = ('TF_ENABLE_ONEDNN_OPTS', 'ONEDNN_MAX_CPU_ISA',
+                        'DNNL_MAX_CPU_ISA', 'TF_DETERMINISTIC_OPS')
 
 
 def parse_cpuinfo(text: str) -> Tuple[str, List[str]]:
@@ -71,13 +75,19 @@ def cpu_description() -> Tuple[str, List[str]]:
 
 
 def machine_info() -> Dict[str, Any]:
-  """Platform, Python, CPU model and extensions, CPU count, TF version."""
+  """Platform, Python, CPU model and extensions, CPU count, TF version.
+
+  Also 'numerics_environment': those of `NUMERICS_ENVIRONMENT` that are set.
+  """
   model, extensions = cpu_description()
   info = dict(platform=platform.platform(),
               python=platform.python_version(),
               cpu_model=model,
               cpu_vector_extensions=extensions,
-              cpu_count=os.cpu_count())
+              cpu_count=os.cpu_count(),
+              numerics_environment={name: os.environ[name]
+                                    for name in NUMERICS_ENVIRONMENT
+                                    if name in os.environ})
   tf = sys.modules.get('tensorflow')
   if tf is not None:
     info['tensorflow'] = tf.__version__
@@ -96,4 +106,6 @@ def describe(info: Dict[str, Any]) -> str:
       break
   if info.get('tensorflow'):
     parts.append(f"TF {info['tensorflow']}")
+  parts += [f'{name}={value}' for name, value
+            in sorted((info.get('numerics_environment') or {}).items())]
   return ', '.join(parts)

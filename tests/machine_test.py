@@ -69,6 +69,20 @@ class MachineTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(info['cpu_vector_extensions'], [])
     self.assertIsInstance(info['cpu_model'], str)
 
+  def test_machine_info_records_the_numerics_environment(self):
+    environment = {'ONEDNN_MAX_CPU_ISA': 'AVX2', 'TF_ENABLE_ONEDNN_OPTS': '0',
+                   'UNRELATED': '1'}
+    with mock.patch.dict(os.environ, environment, clear=True):
+      info = machine.machine_info()
+    self.assertEqual(info['numerics_environment'],
+                     {'ONEDNN_MAX_CPU_ISA': 'AVX2',
+                      'TF_ENABLE_ONEDNN_OPTS': '0'})
+    self.assertEqual(
+        machine.describe(info).split(', ')[-2:],
+        ['ONEDNN_MAX_CPU_ISA=AVX2', 'TF_ENABLE_ONEDNN_OPTS=0'])
+    with mock.patch.dict(os.environ, {}, clear=True):
+      self.assertEqual(machine.machine_info()['numerics_environment'], {})
+
   @parameterized.named_parameters(
       ('avx512', ['avx', 'avx2', 'avx512f'], 'X, 2 CPUs, AVX-512, TF 2.15.1'),
       ('avx2', ['avx', 'avx2'], 'X, 2 CPUs, AVX2, TF 2.15.1'),
