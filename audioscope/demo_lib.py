@@ -50,11 +50,14 @@ steps and 600 AudioScopeV2 steps, half of whose examples have a labelled
 primary (`labelled_weight`; 0 is the paper's NOn-only training), with
 determinism on (`train.deterministic_ops` in the demo gin: op determinism
 and Grappler's graph optimizations off, so that reruns give the same
-numbers). Measured on 2 CPU cores (session 13): data 7 s, separator 406 s,
-coincidence 155 s, AudioScopeV2 418 s with its 6 validations, evaluation
-35 s, export 28 s, separation 9 s: 17.6 minutes in all (18.6 with the
-README command's set-up; on a slowish day the separator stage alone took
-449 s and the demo 20.2 minutes).
+numbers on one CPU model; another CPU model gives another draw:
+`audioscope.machine`). Measured on 2 CPU cores (session 13): data 7 s,
+separator 406 s, coincidence 155 s, AudioScopeV2 418 s with its 6
+validations, evaluation 35 s, export 28 s, separation 9 s: 17.6 minutes in
+all (18.6 with the README command's set-up; on a slowish day the separator
+stage alone took 449 s and the demo 20.2 minutes); on an AMD EPYC with
+AVX-512 (session 14) 6, 282, 66, 269, 24, 20 and 7 s: 11.2 minutes (12.0
+with the set-up).
 
 Every stage is resumable: re-running skips the stages whose outputs exist
 (each stage writes `<stage>/DONE.json` last); an interrupted training stage

@@ -17,9 +17,9 @@ Generates a synthetic audio-visual data set, pre-trains the separator (MixIT)
 and the embedding networks (audio-visual coincidence), trains AudioScopeV2,
 calibrates it to a 6 dB median OSR, evaluates it next to the no-processing
 baselines with the negative probes, exports a SavedModel and separates a demo
-video; about 30 minutes on 2 CPU cores (see audioscope/demo_lib.py and
-gin/demo/synthetic_demo.gin for the sizes). Re-running resumes: finished
-stages are skipped.
+video; 12 to 21 minutes on 2 CPU cores, depending on the CPU (see
+audioscope/demo_lib.py and gin/demo/synthetic_demo.gin for the sizes).
+Re-running resumes: finished stages are skipped.
 
   audioscope_demo --output_dir=outputs/demo
   audioscope_demo --output_dir=/tmp/demo_fast --fast   # ~1 minute smoke run
