@@ -14,8 +14,8 @@
 """The end-to-end synthetic demo (`audioscope_demo`).
 
 One call, `run_demo(output_dir)`, runs the whole AudioScopeV2 recipe on the
-built-in synthetic audio-visual scenes, small enough for 2 CPU cores in about
-30 minutes (`fast=True`: a smoke run of about a minute):
+built-in synthetic audio-visual scenes, small enough for 2 CPU cores (12 to
+21 minutes; `fast=True`: a smoke run of about a minute):
 
 1. `data/`: a synthetic data set (`data_recipes.make_synthetic_lib`):
    train / validation / test clips of 2 s at 16 kHz with 64 x 64 frames at
