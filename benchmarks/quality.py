@@ -13,18 +13,20 @@
 # limitations under the License.
 r"""Table-1-like quality benchmark of the five alignment modules.
 
-  python benchmarks/quality.py --output_dir=/tmp/quality        # ~51 min
+  python benchmarks/quality.py --output_dir=/tmp/quality   # 1.5-2 hours
   python benchmarks/quality.py --output_dir=/tmp/quality_fast --fast
   python benchmarks/quality.py --output_dir=/tmp/quality \
-      --modules=joint_cma,separable_cma --audioscope_steps=600
+      --modules=joint_cma,separable_cma --audioscope_seeds=0
 
 Trains the AudioScopeV2 alignment modules (`audioscope_v1`, `joint_sa`,
 `separable_sa`, `joint_cma`, `separable_cma`) on the synthetic task of the
 end-to-end demo (`audioscope/demo_lib.py`), all from the same data, the
 same MixIT-pre-trained separator and the same coincidence-pre-trained
-embeddings, with the same step budget and seed; calibrates each to a 6 dB
-median OSR on the validation off-screen MoMs and evaluates it on the test
-MoMs (filtered style), next to the two no-processing baselines
+embeddings, with the same step budget and the same AudioScopeV2 training
+seeds (three by default, `--audioscope_seeds`: one run is one draw from a
+spread as large as the differences between modules); calibrates each run
+to a 6 dB median OSR on the validation off-screen MoMs and evaluates it on
+the test MoMs (filtered style), next to the two no-processing baselines
 (x_on = x and x_on = x/2), with the negative probes (true, blank and
 replaced frames of on-screen-only test clips, at the calibrated theta).
 
@@ -32,7 +34,8 @@ Folders under --output_dir:
 
 * `shared/`: the demo's data, separator and coincidence stages, run once
   (`demo_lib.Demo(...).run(last_stage='coincidence')`);
-* `<module>/`: that module's AudioScopeV2 training (`audioscope/`) and
+* `<module>/` (the first seed; `<module>_seed<seed>/` for the others): that
+  module's AudioScopeV2 training (`audioscope/`) and
   evaluation (`evaluation/`), a `demo_lib.Demo` with
   `shared_dir=<output_dir>/shared`, and `quality_module.json` (its results,
   written last);
@@ -41,7 +44,8 @@ Folders under --output_dir:
   correlation) on the shared separator's sources, evaluated like a module:
   what synchrony alone gives with that separator;
 * `quality.json` and `quality.md`: calibrated SNR (on-screen MoMs), SI-SNR,
-  OSR (off-screen MoMs), AUC and MixIT* per module and baseline, the
+  OSR (off-screen MoMs), AUC and MixIT* per module, seed and baseline,
+  their mean, min and max over each module's seeds (`across_seeds`), the
   uncalibrated operating point, the probe SNRs and OSRs, the budget (clips,
   steps, seconds per stage) and the machine (CPU model and vector
   extensions, `os.cpu_count()`, `os.getloadavg()` at the start and at the
@@ -66,17 +70,19 @@ turned into time-shifted-frame negatives (`--shifted_frames_fraction`),
 the contrastive coincidence loss with 2 time-shifted negatives per clip
 (`--coincidence_loss`, `--coincidence_shifted_negatives`), learning rate
 1e-3, embedding trunks fine-tuned, op determinism on
-(`gin/demo/synthetic_demo.gin`). Measured on
-2 CPU cores (load average 1.2-2.3): shared stages 11.9 minutes (separator
-8.7, coincidence 3.0), 6.8 to 8.3 minutes per module with its evaluation
-and 0.6 for the synchrony detector: 39 minutes for the five modules, about
-51 from scratch; on a quieter day (session 9, load average 0.3-2.8) 6.5 to
-7.5 minutes per module, 35.8 for the five modules and the detector (the
+(`gin/demo/synthetic_demo.gin`). Measured on 2 CPU cores, three seeds
+(session 14, AMD EPYC with AVX-512, load average 0.2-4.1): shared stages
+5.9 minutes, 4.3 to 7.5 minutes per run with its evaluation: 82.0 minutes
+for the fifteen runs and the detector (in two invocations: 32.1 minutes
+for seed 0, 50.8 for seeds 1 and 2), about 88 from scratch. One seed
+(session 9, another machine, load average 0.3-2.8): 6.5 to 7.5 minutes
+per module, 35.8 for the five modules and the detector, plus about 9 for
+the shared stages; at that speed three seeds take about 115 minutes. (The
 joint modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
-T^2 + (M + G)^2, which matters at longer clips).
---fast uses the demo's smoke budgets (tiny shapes of `gin/demo/fast.gin`,
-16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2; graph building
-dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2
+T^2 + (M + G)^2, which matters at longer clips.)
+--fast uses the demo's smoke budgets and one seed (tiny shapes of
+`gin/demo/fast.gin`, 16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2;
+graph building dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2
 minutes of wall time on 2 cores under a load average of 8); its numbers
 only show that everything runs.
 """
