@@ -234,6 +234,11 @@ def module_label(module: str, seed: int, seeds: Sequence[int]) -> str:
   return module if len(seeds) == 1 else f'{module}, seed {seed}'
 
 
+def _margin_name(condition: str) -> str:
+  """`summarize_seeds`' name of a probe condition's OSR margin."""
+  return f'{condition}_osr_margin_db'
+
+
 def summarize_seeds(records: Sequence[Mapping[str, Any]]
                     ) -> Dict[str, Dict[str, Any]]:
   """Mean, min and max over one module's seeds of its calibrated metrics.
@@ -253,7 +258,7 @@ def summarize_seeds(records: Sequence[Mapping[str, Any]]
   margins = [probing.osr_margins_db(record['probe_negatives'])
              for record in records]
   for condition, _ in SEED_MARGINS:
-    columns[f'{condition}_osr_margin_db'] = [m[condition] for m in margins]
+    columns[_margin_name(condition)] = [m[condition] for m in margins]
   summary = {}
   for name, values in columns.items():
     present = [float(v) for v in values if v is not None]
@@ -484,7 +489,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
     seed_header = ['AV alignment', 'seeds'] + [
         title for _, title in SEED_METRICS + SEED_MARGINS]
     names = [name for name, _ in SEED_METRICS] + [
-        f'{condition}_osr_margin_db' for condition, _ in SEED_MARGINS]
+        _margin_name(condition) for condition, _ in SEED_MARGINS]
     seed_rows = []
     for module in modules:
       summary = report['across_seeds'][module]
