@@ -82,9 +82,9 @@ joint modules' attention grows as T^2 (M + G)^2 or T^2 M G instead of
 T^2 + (M + G)^2, which matters at longer clips.)
 --fast uses the demo's smoke budgets and one seed (tiny shapes of
 `gin/demo/fast.gin`, 16 / 12 / 12 clips of 1 s, 3 / 2 / 3 steps, batch 2;
-graph building dominates): about 2.5 CPU-minutes for the five modules (measured: 7.2
-minutes of wall time on 2 cores under a load average of 8); its numbers
-only show that everything runs.
+graph building dominates): about 2.5 CPU-minutes for the five modules
+(measured: 7.2 minutes of wall time on 2 cores under a load average of
+8); its numbers only show that everything runs.
 """
 
 import dataclasses
@@ -225,7 +225,8 @@ def _module_key(config, fingerprint) -> Dict[str, Any]:
 
 
 def module_folder(module: str, seed: int, config) -> str:
-  """`<module>` at the data seed (a one-seed run's layout), else `<module>_seed<seed>`."""
+  """`<module>` at the data seed (a one-seed run's layout), else
+  `<module>_seed<seed>`."""
   return module if seed == config.seed else f'{module}_seed{seed}'
 
 
@@ -408,7 +409,8 @@ def run_module(output_dir: str, module: str, config, shared_dir: str,
       evaluation_dir=demo.dirs['evaluation'])
   json_io.write_json(record_path, record)
   logging.info('%s, seed %d: calibrated SNR %s dB, OSR %s dB, AUC %s (theta '
-               '%s).', module, seed, _format(record['calibrated']['median_snr_db']),
+               '%s).', module, seed,
+               _format(record['calibrated']['median_snr_db']),
                _format(record['calibrated']['median_osr_db']),
                _format(record['calibrated']['auc']),
                _format(record['calibrated']['theta'], 3))
