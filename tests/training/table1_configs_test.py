@@ -31,9 +31,9 @@ Dropout is off (`dropout_rate = 0`): its masks are drawn per replica, so
 with dropout the two layouts agree only in distribution (see the
 `train_lib` module docstring).
 
-All 20 runs share one fresh Python process (logical CPU devices can only be
-configured before TensorFlow initialises, which pytest's process has done);
-the tests read its results. Grappler is off in that process: for 20 tiny
+The 20 runs share two fresh Python processes, each training every other row
+(logical CPU devices can only be configured before TensorFlow initialises,
+which pytest's process has done); the tests read their results. Grappler is off in that process: for 20 tiny
 steps its graph rewrites cost more time than they save.
 """
 
@@ -56,6 +56,7 @@ ALIGNMENTS = ('audioscope_v1', 'joint_sa', 'separable_sa', 'joint_cma',
 ROWS = tuple(f'{a}_{f}fps' for a in ALIGNMENTS for f in (1, 16))
 NUM_STEPS = 20
 NUM_CLIPS = 6
+_NUM_PROCESSES = 2
 # Rows whose 1- and 2-replica losses agree to 1e-4 at every step (see
 # test_replica_count_does_not_change_the_losses).
 _STRICT_ROWS = ('joint_sa_1fps', 'separable_sa_1fps')
@@ -139,17 +140,32 @@ class Table1ConfigsTest(parameterized.TestCase, tf.test.TestCase):
     with open(script, 'w') as f:
       f.write(_SCRIPT)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', CUDA_VISIBLE_DEVICES='')
-    done = subprocess.run(
-        [sys.executable, script, cls._root, clips, *ROWS],
-        capture_output=True, text=True, env=env, timeout=1500, check=False)
+    # Two processes, each on every other row: the tiny runs are mostly
+    # single-threaded tracing, so on a 2-core machine they overlap well.
+    processes = [
+        subprocess.Popen(
+            [sys.executable, script, cls._root, clips,
+             *ROWS[part::_NUM_PROCESSES]],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
+        for part in range(_NUM_PROCESSES)]
     cls._results = {}
-    for line in done.stdout.splitlines():
-      if line.startswith('RESULT '):
-        result = json.loads(line[len('RESULT '):])
-        cls._results[result['row'], result['strategy']] = result
-    cls._error = '' if done.returncode == 0 else (
-        f'The training process failed (exit {done.returncode}):\n'
-        f'{done.stdout[-3000:]}\n{done.stderr[-6000:]}')
+    errors = []
+    for process in processes:
+      try:
+        stdout, stderr = process.communicate(timeout=1500)
+      except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+      for line in stdout.splitlines():
+        if line.startswith('RESULT '):
+          result = json.loads(line[len('RESULT '):])
+          cls._results[result['row'], result['strategy']] = result
+      if process.returncode != 0:
+        errors.append(
+            f'A training process failed (exit {process.returncode}):\n'
+            f'{stdout[-3000:]}\n{stderr[-6000:]}')
+    cls._error = '\n'.join(errors)
 
   @classmethod
   def tearDownClass(cls):
