@@ -349,16 +349,29 @@ class JointSelfAttention(_StackedModule):
   Args (all optional): num_layers (4), variant ('eccv' | 'arxiv' | 'figure'),
   num_heads (4), dropout_rate (0.1), attention_dropout_rate (0.0),
   temporal_position_embedding ('sinusoidal' | 'none'),
-  spatial_position_embedding ('none' | 'learned'), implementation
-  ('auto' | 'plain' | 'chunked'), query_chunk_size, key_chunk_size,
-  chunk_budget_bytes, max_plain_attention_bytes, Layer arguments.
+  spatial_position_embedding ('none' | 'learned'), same_time_bias (None: the
+  papers' attention; a number: the initial per-head same-time logit of every
+  block, see `axis_attention`), implementation ('auto' | 'plain' |
+  'chunked'), query_chunk_size, key_chunk_size, chunk_budget_bytes,
+  max_plain_attention_bytes, Layer arguments.
   """
+
+  def __init__(self, same_time_bias=None, **kwargs):
+    self.same_time_bias = axis_attention.check_same_time_bias(
+        same_time_bias, ('X', 'T'))
+    super().__init__(**kwargs)
 
   def _make_blocks(self):
     self.blocks = [
         blocks.SelfAttentionBlock(('X', 'T'), variant=self.variant,
+                                  same_time_bias=self.same_time_bias,
                                   name=f'sa_{i}', **self._block_kwargs())
         for i in range(self.num_layers)]
+
+  def get_config(self):
+    config = super().get_config()
+    config['same_time_bias'] = self.same_time_bias
+    return config
 
   def _align(self, audio, video, mask, training):
     num_sources = tf.shape(audio)[1]
@@ -408,20 +421,30 @@ class SeparableSelfAttention(_StackedModule):
 class JointCrossModalAttention(_StackedModule):
   """`joint_cma`: L x CMA_{M|G,T} (eq. 6), pool the audio output.
 
-  Arguments as `JointSelfAttention`, with variant 'figure' (default) or
-  'eccv'.
+  Arguments as `JointSelfAttention` (same_time_bias included), with variant
+  'figure' (default) or 'eccv'.
   """
 
   _VARIANTS = blocks.CMA_VARIANTS
   _DEFAULT_VARIANT = 'figure'
+
+  def __init__(self, same_time_bias=None, **kwargs):
+    self.same_time_bias = axis_attention.check_same_time_bias(
+        same_time_bias, ('X', 'T'))
+    super().__init__(**kwargs)
 
   def _make_blocks(self):
     self.blocks = [
         blocks.CrossModalAttentionBlock(
             ('X', 'T'), variant=self.variant,
             update_video=i < self.num_layers - 1, name=f'cma_{i}',
-            **self._block_kwargs())
+            same_time_bias=self.same_time_bias, **self._block_kwargs())
         for i in range(self.num_layers)]
+
+  def get_config(self):
+    config = super().get_config()
+    config['same_time_bias'] = self.same_time_bias
+    return config
 
   def _align(self, audio, video, mask, training):
     for block in self.blocks:

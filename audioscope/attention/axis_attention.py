@@ -42,6 +42,19 @@ Two implementations compute the same function:
 * `'auto'` (default) uses `'plain'` while the estimated attention tensor
   (4 bytes * batch' * H * L_q * L_v) is at most `max_plain_attention_bytes`,
   else `'chunked'`.
+
+Same-time bias (`same_time_bias`, off by default; not in the papers): for
+attention over `('X', 'T')` only, a trainable logit b_h per head is added
+wherever the query and the key are at the same time step,
+  alpha = softmax_A(<f_K(K), f_Q(Q)> / sqrt(key_dim) + b_h [t_q == t_k]),
+initialised to `same_time_bias`. At b_h = 0 it is the papers' joint attention.
+Why it exists: joint attention can only find which keys are simultaneous with
+a query through a position embedding, and on the synthetic task the joint
+modules never learnt to (docs/findings.md, "Joint attention does not learn
+synchrony"); a positive start lets them begin from mostly within-frame
+attention, as the separable modules do by construction. With X_k key rows
+and T steps, a query's initial attention on its own time step is about
+e^b / (e^b + T - 1) (0.78 for b = 4 and T = 16).
 """
 
 import math
@@ -96,6 +109,44 @@ def normalize_attention_axes(attention_axes):
   return tuple(name for name in _AXIS_NAMES if name in names)
 
 
+def check_same_time_bias(same_time_bias, attention_axes):
+  """Validates a same-time bias option; returns it as a float (or None).
+
+  Args:
+    same_time_bias: None or a finite number.
+    attention_axes: normalised attention axes.
+
+  Returns:
+    None or float(same_time_bias).
+
+  Raises:
+    ValueError: if it is not a finite number, or the axes are not ('X', 'T').
+  """
+  if same_time_bias is None:
+    return None
+  if isinstance(same_time_bias, bool) or not isinstance(
+      same_time_bias, (int, float)) or not math.isfinite(same_time_bias):
+    raise ValueError(
+        f'same_time_bias must be None or a finite number, got '
+        f'{same_time_bias!r}; pass e.g. 4.0.')
+  if tuple(attention_axes) != ('X', 'T'):
+    raise ValueError(
+        "same_time_bias only applies to joint attention over ('X', 'T'), got "
+        f'attention_axes {tuple(attention_axes)}: over one axis it is a '
+        'constant shift of every logit (X) or favours each position itself '
+        '(T). Leave it None.')
+  return float(same_time_bias)
+
+
+def _canonical_times(projected):
+  """[batch, X, T, H, k] -> [X * T] int32: the time step of each position.
+
+  Positions are flattened X-major over ('X', 'T'), as in `_to_canonical`.
+  """
+  num_rows, num_steps = _static_or_dynamic(projected)[1:3]
+  return tf.tile(tf.range(num_steps), [num_rows])
+
+
 def _static_or_dynamic(tensor):
   """Shape as a list of Python ints where static, scalar tensors elsewhere."""
   static = tensor.shape.as_list()
@@ -107,7 +158,26 @@ def _power_of_two_floor(value):
   return 2**int(math.floor(math.log2(max(value, 1))))
 
 
-def masked_softmax_attention(query, key, value, key_mask=None, dropout=None):
+def same_time_logit_bias(bias, query_times, key_times):
+  """The same-time bias term b_h [t_q == t_k].
+
+  Args:
+    bias: [H], one logit per head.
+    query_times: [L_q], the time step of every canonical query position.
+    key_times: [L_v], the time step of every canonical key position.
+
+  Returns:
+    [1, H, L_q, L_v]: b_h where the times are equal, else 0.
+  """
+  same = tf.cast(
+      tf.equal(query_times[:, tf.newaxis], key_times[tf.newaxis, :]),
+      bias.dtype)
+  return bias[tf.newaxis, :, tf.newaxis, tf.newaxis] * same[tf.newaxis,
+                                                              tf.newaxis]
+
+
+def masked_softmax_attention(query, key, value, key_mask=None, dropout=None,
+                             logit_bias=None):
   """Plain attention on canonical tensors.
 
   Args:
@@ -116,11 +186,15 @@ def masked_softmax_attention(query, key, value, key_mask=None, dropout=None):
     value: [batch', H, L_v, value_dim].
     key_mask: optional float [batch', L_v], 1 for valid keys, 0 for padding.
     dropout: optional callable applied to the attention weights.
+    logit_bias: optional term added to the logits, broadcastable to
+      [batch', H, L_q, L_v] (e.g. `same_time_logit_bias`).
 
   Returns:
     [batch', H, L_q, value_dim]. Query rows without any valid key give zeros.
   """
   logits = tf.einsum('nhqd,nhkd->nhqk', query, key)
+  if logit_bias is not None:
+    logits += logit_bias
   if key_mask is not None:
     mask = key_mask[:, tf.newaxis, tf.newaxis, :]
     logits = tf.where(mask > 0, logits, _MASKED_LOGIT)
@@ -133,7 +207,9 @@ def masked_softmax_attention(query, key, value, key_mask=None, dropout=None):
 
 
 def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
-                              query_chunk_size=1024, key_chunk_size=1024):
+                              query_chunk_size=1024, key_chunk_size=1024,
+                              same_time_bias=None, query_times=None,
+                              key_times=None):
   """Memory-efficient attention, numerically equal to the plain version.
 
   Never materialises the [batch', H, L_q, L_v] weights: the largest
@@ -155,11 +231,27 @@ def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
       chunk (numerator only), which is dropout on the attention weights.
     query_chunk_size: queries per chunk (int >= 1, or a scalar int tensor).
     key_chunk_size: keys per chunk (int >= 1, or a scalar int tensor).
+    same_time_bias: optional [H] logits added where query and key times are
+      equal (see `same_time_logit_bias`); needs `query_times` [L_q] and
+      `key_times` [L_v].
 
   Returns:
     [batch', H, L_q, value_dim]. Query rows without any valid key give zeros.
+
+  Raises:
+    ValueError: if `same_time_bias` is given without both time vectors.
   """
   dtype = query.dtype
+  has_bias = same_time_bias is not None
+  if has_bias and (query_times is None or key_times is None):
+    raise ValueError('same_time_bias needs query_times and key_times.')
+  if not has_bias:
+    # Placeholder arguments, unused.
+    same_time_bias = tf.zeros([0], dtype)
+    query_times = key_times = tf.zeros([0], tf.int32)
+  # Times travel as floats: tf.recompute_grad differentiates every argument.
+  query_times = tf.cast(query_times, dtype)
+  key_times = tf.cast(key_times, dtype)
   value_depth = value.shape[-1]
   query_length = tf.shape(query)[2]
   key_length = tf.shape(key)[2]
@@ -170,7 +262,8 @@ def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
     key_mask = tf.zeros([0], dtype)  # Placeholder argument, unused.
   key_mask = tf.cast(key_mask, dtype)
 
-  def attend_query_chunk(query_chunk, key, value, key_mask):
+  def attend_query_chunk(query_chunk, key, value, key_mask, bias,
+                         query_chunk_times):
     """[batch', H, Cq, key_dim] -> [batch', H, Cq, value_dim]."""
     row_shape = tf.concat([tf.shape(query_chunk)[:3], [1]], axis=0)
     running_max = tf.fill(row_shape, tf.constant(-math.inf, dtype))
@@ -183,6 +276,9 @@ def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
       key_chunk = key[:, :, start:start + key_chunk_size]
       value_chunk = value[:, :, start:start + key_chunk_size]
       logits = tf.matmul(query_chunk, key_chunk, transpose_b=True)
+      if has_bias:
+        logits += same_time_logit_bias(
+            bias, query_chunk_times, key_times[start:start + key_chunk_size])
       if has_mask:
         mask = key_mask[:, tf.newaxis, tf.newaxis,
                         start:start + key_chunk_size]
@@ -220,7 +316,8 @@ def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
   def outer_body(index, outputs):
     start = index * query_chunk_size
     chunk = attend(query[:, :, start:start + query_chunk_size], key, value,
-                   key_mask)
+                   key_mask, same_time_bias,
+                   query_times[start:start + query_chunk_size])
     # Written time-major so that the chunks concatenate along axis 0.
     return index + 1, outputs.write(index, tf.transpose(chunk, [2, 0, 1, 3]))
 
@@ -267,6 +364,7 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
                max_plain_attention_bytes=512 * 2**20,
                kernel_initializer='glorot_uniform',
                bias_initializer='zeros',
+               same_time_bias=None,
                **kwargs):
     """Initialises the layer.
 
@@ -289,11 +387,16 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
         the attention tensor (float32 bytes).
       kernel_initializer: initializer of the dense kernels.
       bias_initializer: initializer of the dense biases.
+      same_time_bias: None (default, the papers' attention) or the initial
+        value of a trainable per-head logit added between a query and the
+        keys at its own time step (see module docstring); only for
+        attention_axes ('X', 'T').
       **kwargs: `tf.keras.layers.Layer` arguments (name, dtype, ...).
 
     Raises:
-      ValueError: on a non-positive size, unknown axis or implementation, or a
-        dropout rate outside [0, 1).
+      ValueError: on a non-positive size, unknown axis or implementation, a
+        dropout rate outside [0, 1), or a same-time bias that is not a finite
+        number or is asked for on other axes than ('X', 'T').
     """
     super().__init__(**kwargs)
     for arg_name, arg in (('num_heads', num_heads), ('key_dim', key_dim),
@@ -321,6 +424,8 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
     self.num_heads = num_heads
     self.key_dim = key_dim
     self.attention_axes = normalize_attention_axes(attention_axes)
+    self.same_time_bias = check_same_time_bias(same_time_bias,
+                                               self.attention_axes)
     self.value_dim = value_dim or key_dim
     self.output_dim = output_dim
     self.dropout = float(dropout)
@@ -384,6 +489,11 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
       self._output_bias = self.add_weight(
           'attention_output/bias', shape=(self._output_depth,),
           initializer=self._initializer(self.bias_initializer))
+    self._same_time_bias = None
+    if self.same_time_bias is not None:
+      self._same_time_bias = self.add_weight(
+          'same_time_bias', shape=(self.num_heads,),
+          initializer=tf.keras.initializers.Constant(self.same_time_bias))
     self.built = True
 
   def build(self, input_shape):
@@ -599,16 +709,26 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
       return self._dropout_layer(weights, training=training)
 
     dropout_fn = dropout if self.dropout > 0.0 else None
+    bias = query_times = key_times = None
+    if self._same_time_bias is not None:
+      bias = tf.cast(self._same_time_bias, canonical_q.dtype)
+      query_times = _canonical_times(q)
+      key_times = _canonical_times(k)
 
     def plain():
+      logit_bias = None
+      if bias is not None:
+        logit_bias = same_time_logit_bias(bias, query_times, key_times)
       return masked_softmax_attention(
-          canonical_q, canonical_k, canonical_v, key_mask, dropout_fn)
+          canonical_q, canonical_k, canonical_v, key_mask, dropout_fn,
+          logit_bias=logit_bias)
 
     def chunked():
       query_chunk, key_chunk = self.chunk_sizes(canonical_q, canonical_k)
       return chunked_softmax_attention(
           canonical_q, canonical_k, canonical_v, key_mask, dropout_fn,
-          query_chunk_size=query_chunk, key_chunk_size=key_chunk)
+          query_chunk_size=query_chunk, key_chunk_size=key_chunk,
+          same_time_bias=bias, query_times=query_times, key_times=key_times)
 
     if self.implementation == 'plain':
       attended = plain()
@@ -650,5 +770,6 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
             self.kernel_initializer),
         'bias_initializer': tf.keras.initializers.serialize(
             self.bias_initializer),
+        'same_time_bias': self.same_time_bias,
     })
     return config

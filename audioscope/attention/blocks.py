@@ -92,11 +92,14 @@ class _BlockBase(tf.keras.layers.Layer):
                layer_norm_epsilon=1e-6, implementation='auto',
                query_chunk_size=None, key_chunk_size=None,
                chunk_budget_bytes=64 * 2**20,
-               max_plain_attention_bytes=512 * 2**20, **kwargs):
+               max_plain_attention_bytes=512 * 2**20, same_time_bias=None,
+               **kwargs):
     super().__init__(**kwargs)
     validate_common(num_heads, dropout_rate, attention_dropout_rate)
     self.attention_axes = axis_attention.normalize_attention_axes(
         attention_axes)
+    self.same_time_bias = axis_attention.check_same_time_bias(
+        same_time_bias, self.attention_axes)
     self.num_heads = num_heads
     self.dropout_rate = float(dropout_rate)
     self.attention_dropout_rate = float(attention_dropout_rate)
@@ -115,6 +118,7 @@ class _BlockBase(tf.keras.layers.Layer):
         key_dim=head_depth(depth, self.num_heads, self.name),
         attention_axes=self.attention_axes,
         dropout=self.attention_dropout_rate,
+        same_time_bias=self.same_time_bias,
         name=name,
         **self.options)
 
@@ -131,6 +135,7 @@ class _BlockBase(tf.keras.layers.Layer):
         'attention_dropout_rate': self.attention_dropout_rate,
         'activation': tf.keras.activations.serialize(self.activation),
         'layer_norm_epsilon': self.layer_norm_epsilon,
+        'same_time_bias': self.same_time_bias,
     })
     config.update(self.options)
     return config
@@ -149,8 +154,9 @@ class SelfAttentionBlock(_BlockBase):
         'figure' (see module docstring).
       **kwargs: num_heads (4), dropout_rate (0.1, the Dropout before f),
         attention_dropout_rate (0.0, on the attention weights), activation of
-        f (None), layer_norm_epsilon, the plain/chunked options of
-        `MultiHeadAxisAttention` and Layer arguments.
+        f (None), layer_norm_epsilon, same_time_bias (None; attention over
+        ('X', 'T') only, see `MultiHeadAxisAttention`), the plain/chunked
+        options of `MultiHeadAxisAttention` and Layer arguments.
 
     Raises:
       ValueError: on an unknown variant or a bad argument.

@@ -116,6 +116,36 @@ class AlignmentModuleTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(chunked(audio, video, time_mask=time_mask), expected,
                         atol=1e-5, rtol=1e-5)
 
+  @parameterized.named_parameters(('joint_sa', 'joint_sa', 2),
+                                  ('joint_cma', 'joint_cma', 3))
+  def test_same_time_bias(self, name, num_attention_layers):
+    audio, video = _features()
+    module = _module(name, same_time_bias=2.0)
+    output = module(audio, video).numpy()
+    biases = [w for w in module.weights if 'same_time_bias' in w.name]
+    # One [H] bias per attention layer: 2 SA blocks; 2 CMA blocks, of which
+    # the last computes only the audio direction.
+    self.assertLen(biases, num_attention_layers)
+    for bias in biases:
+      self.assertAllEqual(bias, [2.0, 2.0])
+    # Still equivariant to the sources and invariant to the locations.
+    self.assertAllClose(module(audio[:, [2, 0, 1]], video),
+                        output[:, [2, 0, 1]], atol=1e-5)
+    self.assertAllClose(module(audio, video[:, [3, 1, 0, 2]]), output,
+                        atol=1e-5)
+    # With the biases at 0 it is the papers' module with the same weights.
+    papers = _module(name)
+    papers(audio, video)
+    papers.set_weights(
+        [w.numpy() for w in module.weights if 'same_time_bias' not in w.name])
+    self.assertNotAllClose(papers(audio, video), output, atol=1e-4)
+    for bias in biases:
+      bias.assign(tf.zeros_like(bias))
+    self.assertAllClose(module(audio, video), papers(audio, video),
+                        atol=1e-5)
+    self.assertEqual(module.get_config()['same_time_bias'], 2.0)
+    self.assertIsNone(papers.get_config()['same_time_bias'])
+
   def test_learned_spatial_embedding_breaks_location_invariance(self):
     audio, video = _features()
     module = _module('separable_sa', spatial_position_embedding='learned')
@@ -161,7 +191,11 @@ class AlignmentModuleTest(parameterized.TestCase, tf.test.TestCase):
       ('bad_layers', 'joint_sa', dict(num_layers=0), 'num_layers'),
       ('bad_variant', 'joint_cma', dict(variant='arxiv'), 'variant'),
       ('bad_embedding', 'joint_sa', dict(temporal_position_embedding='rope'),
-       'temporal_position_embedding'))
+       'temporal_position_embedding'),
+      ('same_time_bias_separable', 'separable_sa', dict(same_time_bias=1.0),
+       'Bad argument'),
+      ('bad_same_time_bias', 'joint_cma', dict(same_time_bias='4'),
+       'finite number'))
   def test_bad_configuration_raises(self, name, config, message):
     with self.assertRaisesRegex(ValueError, message):
       attention.alignment_module(name, **config)

@@ -35,7 +35,8 @@ def _shapes(axes, unequal):
   return query_shape, value_shape
 
 
-def _numpy_attention(query, value, weights, num_heads, axes, mask=None):
+def _numpy_attention(query, value, weights, num_heads, axes, mask=None,
+                     same_time_bias=None):
   """Eq. (1)-(2) with explicit loops over query positions and heads.
 
   Args:
@@ -46,11 +47,12 @@ def _numpy_attention(query, value, weights, num_heads, axes, mask=None):
     num_heads: H.
     axes: ('X', 'T'), ('T',) or ('X',).
     mask: optional bool [B, Xv, Tv].
+    same_time_bias: optional [H] logits added where tq == tv.
 
   Returns:
     [B, Xq, Tq, Do].
   """
-  wq, bq, wk, bk, wv, bv, wo, bo = weights
+  wq, bq, wk, bk, wv, bv, wo, bo = weights[:8]
   key_dim = wq.shape[-1]
   batch, xq_size, tq_size, _ = query.shape
   _, xv_size, tv_size, _ = value.shape
@@ -73,7 +75,10 @@ def _numpy_attention(query, value, weights, num_heads, axes, mask=None):
         if not mask[b, xv, tv]:
           continue
         k = value[b, xv, tv] @ wk[:, h] + bk[h]
-        logits.append(q @ k / np.sqrt(key_dim))
+        logit = q @ k / np.sqrt(key_dim)
+        if same_time_bias is not None and tv == tq:
+          logit += same_time_bias[h]
+        logits.append(logit)
         values.append(value[b, xv, tv] @ wv[:, h] + bv[h])
       if logits:
         alpha = np.exp(np.array(logits) - max(logits))
@@ -188,6 +193,68 @@ class MultiHeadAxisAttentionTest(parameterized.TestCase, tf.test.TestCase):
     for plain_grad, chunked_grad in zip(*gradients):
       self.assertAllClose(chunked_grad, plain_grad, atol=1e-5, rtol=1e-5)
 
+  @parameterized.named_parameters(('equal', False), ('unequal', True))
+  def test_same_time_bias_matches_numpy_oracle(self, unequal):
+    rng = np.random.default_rng(11)
+    query_shape, value_shape = _shapes(('X', 'T'), unequal)
+    query = rng.normal(size=query_shape).astype(np.float32)
+    value = rng.normal(size=value_shape).astype(np.float32)
+    mask = rng.uniform(size=value_shape[:3]) > 0.3
+    layer = axis_attention.MultiHeadAxisAttention(
+        2, 4, ('X', 'T'), same_time_bias=3.0)
+    layer(query, value)
+    self.assertAllEqual(layer.get_weights()[-1], [3.0, 3.0])
+    _random_weights(layer, rng)
+    weights = layer.get_weights()
+    weights[-1] = np.array([2.5, -1.5], np.float32)
+    layer.set_weights(weights)
+    expected = _numpy_attention(query, value, weights, 2, ('X', 'T'), mask,
+                                same_time_bias=weights[-1])
+    self.assertAllClose(layer(query, value, attention_mask=mask), expected,
+                        atol=1e-5, rtol=1e-5)
+    # The bias changes the output: the oracle without it differs.
+    self.assertNotAllClose(
+        _numpy_attention(query, value, weights, 2, ('X', 'T'), mask),
+        expected, atol=1e-3)
+
+  def test_zero_same_time_bias_is_plain_joint_attention(self):
+    rng = np.random.default_rng(12)
+    query = rng.normal(size=(2, 3, 5, 8)).astype(np.float32)
+    value = rng.normal(size=(2, 4, 5, 8)).astype(np.float32)
+    biased = axis_attention.MultiHeadAxisAttention(
+        2, 4, ('X', 'T'), same_time_bias=0.0)
+    plain = axis_attention.MultiHeadAxisAttention(2, 4, ('X', 'T'))
+    biased(query, value)
+    plain(query, value)
+    plain.set_weights(biased.get_weights()[:-1])
+    self.assertAllClose(biased(query, value), plain(query, value), atol=1e-6)
+
+  def test_same_time_bias_chunked_equals_plain_with_gradients(self):
+    rng = np.random.default_rng(13)
+    query = tf.constant(rng.normal(size=(2, 3, 7, 8)), tf.float32)
+    value = tf.constant(rng.normal(size=(2, 4, 7, 8)), tf.float32)
+    mask = np.array([[1] * 7, [1] * 5 + [0] * 2], bool)
+    outputs, gradients = [], []
+    for implementation in ('plain', 'chunked'):
+      # Chunks of 4 queries and 3 keys cut across time steps and rows.
+      layer = axis_attention.MultiHeadAxisAttention(
+          2, 4, ('X', 'T'), implementation=implementation,
+          query_chunk_size=4, key_chunk_size=3, same_time_bias=1.5,
+          kernel_initializer=tf.keras.initializers.GlorotUniform(seed=2))
+      with tf.GradientTape() as tape:
+        tape.watch([query, value])
+        output = layer(query, value, attention_mask=mask)
+        loss = tf.reduce_sum(tf.sin(output))
+      outputs.append(output)
+      gradients.append(
+          tape.gradient(loss, [query, value] + layer.trainable_weights))
+    self.assertAllClose(outputs[1], outputs[0], atol=1e-5, rtol=1e-5)
+    self.assertEqual(layer.trainable_weights[-1].name.split('/')[-1],
+                     'same_time_bias:0')
+    self.assertNotAllClose(gradients[0][-1], np.zeros(2))
+    for plain_grad, chunked_grad in zip(*gradients):
+      self.assertAllClose(chunked_grad, plain_grad, atol=1e-5, rtol=1e-5)
+
   def test_auto_picks_chunked_above_threshold(self):
     rng = np.random.default_rng(5)
     query = rng.normal(size=(1, 4, 6, 8)).astype(np.float32)
@@ -227,7 +294,16 @@ class MultiHeadAxisAttentionTest(parameterized.TestCase, tf.test.TestCase):
       ('repeated_axis', dict(attention_axes=('T', 2)), 'at most'),
       ('bad_implementation', dict(implementation='fast'), 'implementation'),
       ('bad_heads', dict(num_heads=0), 'num_heads'),
-      ('bad_dropout', dict(dropout=1.0), 'dropout'))
+      ('bad_dropout', dict(dropout=1.0), 'dropout'),
+      ('same_time_bias_on_time_axis', dict(same_time_bias=1.0),
+       r"only applies to joint attention over \('X', 'T'\)"),
+      ('same_time_bias_on_x_axis',
+       dict(same_time_bias=1.0, attention_axes=('X',)), 'constant shift'),
+      ('nan_same_time_bias',
+       dict(same_time_bias=float('nan'), attention_axes=('X', 'T')),
+       'finite number'),
+      ('bool_same_time_bias',
+       dict(same_time_bias=True, attention_axes=('X', 'T')), 'finite number'))
   def test_bad_arguments_raise(self, overrides, message):
     kwargs = dict(num_heads=2, key_dim=4, attention_axes=('T',))
     kwargs.update(overrides)
@@ -248,7 +324,8 @@ class MultiHeadAxisAttentionTest(parameterized.TestCase, tf.test.TestCase):
     query = rng.normal(size=(1, 3, 4, 8)).astype(np.float32)
     layer = axis_attention.MultiHeadAxisAttention(
         2, 4, (1, 2), output_dim=6, implementation='chunked',
-        query_chunk_size=2, key_chunk_size=3, dropout=0.1)
+        query_chunk_size=2, key_chunk_size=3, dropout=0.1,
+        same_time_bias=2.0)
     expected = layer(query, query)
     config = layer.get_config()
     clone = axis_attention.MultiHeadAxisAttention.from_config(config)
@@ -256,6 +333,7 @@ class MultiHeadAxisAttentionTest(parameterized.TestCase, tf.test.TestCase):
     clone.set_weights(layer.get_weights())
     self.assertEqual(clone.get_config(), config)
     self.assertEqual(config['attention_axes'], ['X', 'T'])
+    self.assertEqual(config['same_time_bias'], 2.0)
     self.assertAllClose(clone(query, query), expected)
     restored = tf.keras.utils.deserialize_keras_object(
         tf.keras.utils.serialize_keras_object(layer))
