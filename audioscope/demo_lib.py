@@ -180,7 +180,8 @@ class DemoConfig:
       --audioscope_seeds). None: `seed`.
     num_workers: processes writing the data set.
     fast: tiny shapes (`gin/demo/fast.gin`).
-    gin_params: extra gin bindings for every stage.
+    gin_params: extra gin bindings for every stage (part of every stage's
+      key: a stage done with other bindings runs again).
   """
   num_train: int = 384
   num_validation: int = 256
@@ -806,6 +807,10 @@ class Demo:
         ('separation', self.separate, None),
     )
     for stage, fn, key in stages[:STAGES.index(last_stage) + 1]:
+      if config.gin_params:
+        # Extra bindings can change any stage's outputs. Only when set, so
+        # that earlier runs' keys stay valid.
+        key = [key, list(config.gin_params)]
       self._run_stage(stage, fn, key)
     self.summary['total_seconds_this_run'] = time.monotonic() - start
     if STAGES.index(last_stage) < STAGES.index('evaluation'):

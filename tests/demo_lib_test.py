@@ -142,6 +142,29 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, message):
       demo_lib.fast_config(**overrides).validate()
 
+  def test_gin_params_are_part_of_every_stage_key(self):
+    output_dir = self.create_tempdir().full_path
+    binding = 'SceneOptions.max_events = 2'
+
+    def run(gin_params):
+      config = demo_lib.fast_config(gin_params=gin_params)
+      with mock.patch.object(demo_lib.Demo, 'make_data',
+                             return_value={}) as make_data:
+        summary = demo_lib.Demo(output_dir, config).run(last_stage='data')
+      return summary['stages']['data']['skipped'], make_data.call_count
+
+    self.assertEqual(run(()), (False, 1))
+    self.assertEqual(run(()), (True, 0))
+    # Other bindings: the stage runs again, and its key names them.
+    self.assertEqual(run((binding,)), (False, 1))
+    with open(os.path.join(output_dir, 'data', demo_lib.DONE_FILE)) as f:
+      key = json.load(f)['key']
+    config = demo_lib.fast_config()
+    self.assertEqual(key, [[config.num_train, config.num_validation,
+                            config.num_test], [binding]])
+    self.assertEqual(run((binding,)), (True, 0))
+    self.assertEqual(run(()), (False, 1))
+
   def test_restore_separator_needs_the_separator_stage(self):
     demo = demo_lib.Demo(self.create_tempdir().full_path,
                          demo_lib.fast_config())
