@@ -255,10 +255,8 @@ def markdown(results: Dict[str, Any]) -> str:
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
-  if not _OUTPUT_DIR.value:
-    raise app.UsageError('Pass --output_dir, e.g. --output_dir=/tmp/sync.')
+  # No --point: every run happens in this process.
+  benchmark_utils.start_main(argv, None, None, _OUTPUT_DIR.value, '/tmp/sync')
   benchmark_utils.check_choices('modules', _MODULES.value, ALIGNMENTS)
   benchmark_utils.check_choices('tasks', _TASKS.value, TASKS)
   try:
