@@ -58,6 +58,11 @@ Defaults and why:
   outputs stay equivariant to permuting the M sources and invariant to
   permuting the G locations. 'none' for audioscope_v1, whose attention is
   within a frame.
+* same_time_bias = None (joint modules only): the papers' attention. A
+  number adds a trainable per-head logit where query and key share a time
+  step (`axis_attention`), an extension: with the sinusoid alone the joint
+  modules did not learn synchrony on the synthetic task
+  (`benchmarks/alignment_synchrony.py`, docs/findings.md).
 * spatial_position_embedding = 'none': with 'learned', a trainable [G, D]
   table is added to the video features (G must be static), which breaks the
   invariance to permuting locations, so it is off by default. There is never a
