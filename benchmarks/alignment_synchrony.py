@@ -13,7 +13,7 @@
 # limitations under the License.
 r"""Can an alignment module learn synchrony? A toy task on features; JSON.
 
-  python benchmarks/alignment_synchrony.py --output_dir=/tmp/sync  # ~12 min
+  python benchmarks/alignment_synchrony.py --output_dir=/tmp/sync  # ~10 min
   python benchmarks/alignment_synchrony.py --output_dir=/tmp/s --quick
 
 No separator, no embedding networks, no audio: each alignment module gets
