@@ -43,10 +43,11 @@ its object's appearance and its activity is its own, so attention that
 matches contents without any alignment in time solves it.
 """
 
+import functools
 import json
 import os
 import time
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 from absl import app
 from absl import flags
@@ -64,20 +65,6 @@ ALIGNMENTS = ('audioscope_v1', 'joint_sa', 'separable_sa', 'joint_cma',
 JOINT = ('joint_sa', 'joint_cma')
 TASKS = ('synchrony', 'content')
 _APPEARANCE_DIM = 3
-
-_OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Where to write JSON.')
-_MODULES = flags.DEFINE_list('modules', list(ALIGNMENTS), 'Modules to train.')
-_TASKS = flags.DEFINE_list('tasks', ['synchrony'],
-                           f'Tasks, of {list(TASKS)}.')
-_SAME_TIME_BIASES = flags.DEFINE_list(
-    'same_time_biases', ['none', '4'],
-    "Same-time biases for the joint modules ('none': the papers' attention).")
-_STEPS = flags.DEFINE_integer('steps', 1000, 'Adam steps per run.')
-_NUM_STEPS_T = flags.DEFINE_integer('num_steps', 16, 'Time steps T (the '
-                                    "demo's: 2 s at 8 FPS).")
-_SEED = flags.DEFINE_integer('seed', 0, 'Data and initialisation seed.')
-_QUICK = flags.DEFINE_bool('quick', False,
-                           'Smoke run: 20 steps, T = 4, one layer.')
 
 
 def make_examples(rng: np.random.Generator, num_examples: int,
@@ -254,33 +241,59 @@ def markdown(results: Dict[str, Any]) -> str:
   return '\n'.join(lines)
 
 
-def main(argv):
+def define_flags() -> Dict[str, flags.FlagHolder]:
+  """Defines the binary's flags (not at import: tests import this module)."""
+  return {
+      'output_dir': flags.DEFINE_string('output_dir', None,
+                                        'Where to write JSON.'),
+      'modules': flags.DEFINE_list('modules', list(ALIGNMENTS),
+                                   'Modules to train.'),
+      'tasks': flags.DEFINE_list('tasks', ['synchrony'],
+                                 f'Tasks, of {list(TASKS)}.'),
+      'same_time_biases': flags.DEFINE_list(
+          'same_time_biases', ['none', '4'],
+          "Same-time biases for the joint modules ('none': the papers' "
+          'attention).'),
+      'steps': flags.DEFINE_integer('steps', 1000, 'Adam steps per run.'),
+      'num_steps': flags.DEFINE_integer(
+          'num_steps', 16, "Time steps T (the demo's: 2 s at 8 FPS)."),
+      'seed': flags.DEFINE_integer('seed', 0,
+                                   'Data and initialisation seed.'),
+      'quick': flags.DEFINE_bool('quick', False,
+                                 'Smoke run: 20 steps, T = 4, one layer.'),
+  }
+
+
+def main(argv: Sequence[str], holders: Mapping[str, Any]) -> None:
+  values = {name: holder.value for name, holder in holders.items()}
   # No --point: every run happens in this process.
-  benchmark_utils.start_main(argv, None, None, _OUTPUT_DIR.value, '/tmp/sync')
-  benchmark_utils.check_choices('modules', _MODULES.value, ALIGNMENTS)
-  benchmark_utils.check_choices('tasks', _TASKS.value, TASKS)
+  benchmark_utils.start_main(argv, None, None, values['output_dir'],
+                             '/tmp/sync')
+  benchmark_utils.check_choices('modules', values['modules'], ALIGNMENTS)
+  benchmark_utils.check_choices('tasks', values['tasks'], TASKS)
   try:
-    biases = parse_biases(_SAME_TIME_BIASES.value)
+    biases = parse_biases(values['same_time_biases'])
   except ValueError as e:
     raise app.UsageError(str(e)) from None
-  steps = 20 if _QUICK.value else _STEPS.value
-  num_steps = 4 if _QUICK.value else _NUM_STEPS_T.value
-  num_layers = 1 if _QUICK.value else 4
+  quick = values['quick']
+  steps = 20 if quick else values['steps']
+  num_steps = 4 if quick else values['num_steps']
+  num_layers = 1 if quick else 4
   results = {'steps': steps, 'num_steps': num_steps, 'num_layers': num_layers,
-             'seed': _SEED.value, 'num_test': 256, 'tasks': {},
+             'seed': values['seed'], 'num_test': 256, 'tasks': {},
              'machine': benchmark_utils.machine_info()}
-  for task in _TASKS.value:
+  for task in values['tasks']:
     runs = results['tasks'][task] = {}
-    for module_name in _MODULES.value:
+    for module_name in values['modules']:
       for bias in (biases if module_name in JOINT else [None]):
         runs[run_label(module_name, bias)] = dict(
             train_module(module_name, task=task, same_time_bias=bias,
                          steps=steps, num_steps=num_steps,
-                         num_layers=num_layers, seed=_SEED.value),
+                         num_layers=num_layers, seed=values['seed']),
             module=module_name, same_time_bias=bias)
   results['markdown'] = markdown(results)
   path = benchmark_utils.write_json(
-      os.path.join(_OUTPUT_DIR.value, RESULTS_FILE), results)
+      os.path.join(values['output_dir'], RESULTS_FILE), results)
   print(results['markdown'])
   print(f'Wrote {path}')
   logging.info('%s', json.dumps({t: {k: r['final_within_auc']
@@ -289,4 +302,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  _HOLDERS = define_flags()
+  app.run(functools.partial(main, holders=_HOLDERS))

@@ -14,7 +14,9 @@
 """Tests for benchmarks/alignment_synchrony.py: the toy task and learning."""
 
 import itertools
+import json
 import os
+import subprocess
 import sys
 
 from absl.testing import parameterized
@@ -119,6 +121,30 @@ class AlignmentSynchronyTest(parameterized.TestCase, tf.test.TestCase):
     self.assertLen(result['curve'], 2)
     self.assertTrue(np.isfinite(result['curve'][-1]['loss']))
     self.assertGreater(result['final_within_auc'], min_auc)
+
+  def test_quick_command_writes_json(self):
+    # A subprocess: the binary's absl flags are its own.
+    output_dir = self.create_tempdir().full_path
+    script = os.path.join(os.path.dirname(alignment_synchrony.__file__),
+                          'alignment_synchrony.py')
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', CUDA_VISIBLE_DEVICES='')
+    done = subprocess.run(
+        [sys.executable, script, f'--output_dir={output_dir}', '--quick',
+         '--modules=joint_sa,separable_sa', '--same_time_biases=none,2'],
+        capture_output=True, text=True, env=env, timeout=600, check=False)
+    self.assertEqual(done.returncode, 0, msg=done.stderr[-3000:])
+    with open(os.path.join(output_dir,
+                           alignment_synchrony.RESULTS_FILE)) as f:
+      results = json.load(f)
+    runs = results['tasks']['synchrony']
+    self.assertCountEqual(
+        runs, ['joint_sa', 'joint_sa, same-time bias 2', 'separable_sa'])
+    for run in runs.values():
+      self.assertLen(run['curve'], 4)
+      self.assertBetween(run['final_within_auc'], 0.0, 1.0)
+    self.assertEqual(runs['joint_sa, same-time bias 2']['same_time_bias'],
+                     2.0)
+    self.assertIn('| joint_sa, same-time bias 2 |', results['markdown'])
 
 
 if __name__ == '__main__':
