@@ -346,9 +346,24 @@ class _StackedModule(AlignmentModule):
     return config
 
 
+class _JointModule(_StackedModule):
+  """A stack whose blocks attend over ('X', 'T'): takes `same_time_bias`."""
+
+  def __init__(self, same_time_bias=None, **kwargs):
+    # Set before the blocks are made (in _StackedModule.__init__).
+    self.same_time_bias = axis_attention.check_same_time_bias(
+        same_time_bias, ('X', 'T'))
+    super().__init__(**kwargs)
+
+  def get_config(self):
+    config = super().get_config()
+    config['same_time_bias'] = self.same_time_bias
+    return config
+
+
 @gin.configurable(module='audioscope.attention')
 @tf.keras.utils.register_keras_serializable(package='audioscope')
-class JointSelfAttention(_StackedModule):
+class JointSelfAttention(_JointModule):
   """`joint_sa`: L x SA_{M+G,T} over concat(Z_A, Z_V), slice, pool (eq. 3-4).
 
   Args (all optional): num_layers (4), variant ('eccv' | 'arxiv' | 'figure'),
@@ -361,22 +376,12 @@ class JointSelfAttention(_StackedModule):
   max_plain_attention_bytes, Layer arguments.
   """
 
-  def __init__(self, same_time_bias=None, **kwargs):
-    self.same_time_bias = axis_attention.check_same_time_bias(
-        same_time_bias, ('X', 'T'))
-    super().__init__(**kwargs)
-
   def _make_blocks(self):
     self.blocks = [
         blocks.SelfAttentionBlock(('X', 'T'), variant=self.variant,
                                   same_time_bias=self.same_time_bias,
                                   name=f'sa_{i}', **self._block_kwargs())
         for i in range(self.num_layers)]
-
-  def get_config(self):
-    config = super().get_config()
-    config['same_time_bias'] = self.same_time_bias
-    return config
 
   def _align(self, audio, video, mask, training):
     num_sources = tf.shape(audio)[1]
@@ -423,7 +428,7 @@ class SeparableSelfAttention(_StackedModule):
 
 @gin.configurable(module='audioscope.attention')
 @tf.keras.utils.register_keras_serializable(package='audioscope')
-class JointCrossModalAttention(_StackedModule):
+class JointCrossModalAttention(_JointModule):
   """`joint_cma`: L x CMA_{M|G,T} (eq. 6), pool the audio output.
 
   Arguments as `JointSelfAttention` (same_time_bias included), with variant
@@ -433,11 +438,6 @@ class JointCrossModalAttention(_StackedModule):
   _VARIANTS = blocks.CMA_VARIANTS
   _DEFAULT_VARIANT = 'figure'
 
-  def __init__(self, same_time_bias=None, **kwargs):
-    self.same_time_bias = axis_attention.check_same_time_bias(
-        same_time_bias, ('X', 'T'))
-    super().__init__(**kwargs)
-
   def _make_blocks(self):
     self.blocks = [
         blocks.CrossModalAttentionBlock(
@@ -445,11 +445,6 @@ class JointCrossModalAttention(_StackedModule):
             update_video=i < self.num_layers - 1, name=f'cma_{i}',
             same_time_bias=self.same_time_bias, **self._block_kwargs())
         for i in range(self.num_layers)]
-
-  def get_config(self):
-    config = super().get_config()
-    config['same_time_bias'] = self.same_time_bias
-    return config
 
   def _align(self, audio, video, mask, training):
     for block in self.blocks:
