@@ -460,6 +460,35 @@ class CoincidenceModel(tf.keras.Model):
     """
     return self.fuse_pairs(*self.embed(audio, frames, training=training))
 
+  def source_logits(self, sources, frames, training=None):
+    """Coincidence logits of every source of a clip with the clip's frames.
+
+    The pre-trained model as an on-screen classifier that never saw the
+    on-screen task (`evaluation.coincidence_baseline`). The frames are
+    embedded once per clip.
+
+    Args:
+      sources: `[batch, M, samples]` separated sources.
+      frames: `[batch, T, H, W, 3]` float32 in [0, 1].
+      training: Keras training flag.
+
+    Returns:
+      `[batch, M]` logits; entry [b, m] equals
+      `call(sources[b:b+1, m], frames[b:b+1])` (batch statistics aside).
+    """
+    sources = tf.convert_to_tensor(sources)
+    if sources.shape.rank != 3:
+      raise ValueError(f'sources must be [batch, M, samples], got shape '
+                       f'{sources.shape}.')
+    num_frames = frames.shape[1] or tf.shape(frames)[1]
+    batch, num_sources = tf.shape(sources)[0], tf.shape(sources)[1]
+    video = self.video_embedding(frames, training=training)  # [B, G, T, D]
+    sound = self.audio_embedding(
+        tf.reshape(sources, [batch * num_sources, 1, -1]), num_frames,
+        training=training)  # [B * M, 1, T, D]
+    logits = self.fuse(sound, tf.repeat(video, num_sources, axis=0))
+    return tf.reshape(logits, [batch, num_sources])
+
   def get_config(self):
     return dict(name=self.name, embedding_dim=self.embedding_dim,
                 hidden_units=self.hidden_units, sample_rate=self.sample_rate,
