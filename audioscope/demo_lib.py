@@ -346,12 +346,18 @@ class Demo:
         data_dir=self.dirs['data'], split=split,
         styles=[f'filtered_{kind}' for kind in kinds])
 
-  def mom_dataset(self, split: str, kinds=('on_screen', 'off_screen')):
-    """`() -> tf.data.Dataset` of a split's filtered MoMs (evaluation)."""
+  def mom_dataset(self, split: str, kinds=('on_screen', 'off_screen'),
+                  include_ids: bool = False):
+    """`() -> tf.data.Dataset` of a split's filtered MoMs (evaluation).
+
+    With `include_ids`, batches carry 'clip_id' `[batch, 2]`, and the
+    evaluation's per-example rows name each MoM '<clip1>+<clip2>'.
+    """
     return functools.partial(
         pipeline.mom_eval_dataset, file_pattern=self._data_pattern(split),
         pairs=self._mom_pairs(split, kinds),
-        global_batch_size=self.config.batch_size, **self._clip_kwargs())
+        global_batch_size=self.config.batch_size, include_ids=include_ids,
+        **self._clip_kwargs())
 
   def _run_stage(self, stage: str, fn, key: Any = None) -> None:
     """Runs `fn() -> artefacts dict` unless the stage is done; times it.
@@ -496,19 +502,21 @@ class Demo:
       {'accuracy', 'ranking_accuracy', 'synchrony_accuracy',
       'coincidence_loss', 'num_pairs'}.
     """
+    model, _ = self.restore_coincidence()
     self._parse_gin(COINCIDENCE_GIN, self._coincidence_params())
-    task = tasks.CoincidencePretrainingTask(
-        eval_dataset_fn=functools.partial(
-            pipeline.non_dataset, file_pattern=self._data_pattern('validation'),
-            primary_labels=None, background_labels=None,
-            seed=self.config.seed + 1,
-            global_batch_size=self.config.batch_size, **self._clip_kwargs()),
-        eval_num_batches=num_batches)
-    model = task.build_model()
-    tf.train.Checkpoint(**task.checkpoint_items(model)).restore(
-        tf.train.latest_checkpoint(self.dirs['coincidence'])).expect_partial()
-    metrics = task.evaluate(model)
-    gin.clear_config()
+    try:
+      task = tasks.CoincidencePretrainingTask(
+          eval_dataset_fn=functools.partial(
+              pipeline.non_dataset,
+              file_pattern=self._data_pattern('validation'),
+              primary_labels=None, background_labels=None,
+              seed=self.config.seed + 1,
+              global_batch_size=self.config.batch_size,
+              **self._clip_kwargs()),
+          eval_num_batches=num_batches)
+      metrics = task.evaluate(model)
+    finally:
+      gin.clear_config()
     metrics['num_pairs'] = 2 * num_batches * self.config.batch_size
     logging.info('Coincidence on validation: ranking accuracy %.3f, '
                  'synchrony accuracy %.3f, same/different accuracy %.3f '
@@ -516,6 +524,38 @@ class Demo:
                  metrics['synchrony_accuracy'], metrics['accuracy'],
                  metrics['num_pairs'])
     return metrics
+
+  def restore_coincidence(self):
+    """The coincidence stage's model (both trunks and its fusion head).
+
+    Built on a batch of zeros of the demo's clip shape before restoring, so
+    that every variable is matched against the checkpoint.
+
+    Returns:
+      (`tasks.CoincidenceModel`, checkpoint prefix).
+
+    Raises:
+      FileNotFoundError: the coincidence stage has no checkpoint yet.
+    """
+    prefix = tf.train.latest_checkpoint(self.dirs['coincidence'])
+    if prefix is None:
+      raise FileNotFoundError(
+          f'No coincidence checkpoint in {self.dirs["coincidence"]}; run the '
+          "demo's coincidence stage first "
+          "(Demo.run(last_stage='coincidence')).")
+    self._parse_gin(COINCIDENCE_GIN, self._coincidence_params())
+    try:
+      task = tasks.CoincidencePretrainingTask()
+      model = task.build_model()
+      samples = int(round(self.clip_seconds * self.options.sample_rate))
+      num_frames = int(round(self.clip_seconds * self.options.frame_rate))
+      model(tf.zeros([2, samples]),
+            tf.zeros([2, num_frames, *self.frame_size, 3]), training=False)
+      tf.train.Checkpoint(**task.checkpoint_items(model)).restore(
+          prefix).assert_existing_objects_matched().expect_partial()
+    finally:
+      gin.clear_config()
+    return model, prefix
 
   def _coincidence_params(self) -> List[str]:
     return [
@@ -679,8 +719,8 @@ class Demo:
         global_batch_size=self.config.batch_size, **self._clip_kwargs())
     summary = evaluate_lib.evaluate_model(
         model_fn, output_dir,
-        test_dataset=self.mom_dataset('test'),
-        validation_dataset=self.mom_dataset('validation'),
+        test_dataset=self.mom_dataset('test', include_ids=True),
+        validation_dataset=self.mom_dataset('validation', include_ids=True),
         single_mixture_dataset=single,
         probe_dataset=functools.partial(single, labels=(1,)),
         stored_theta=0.0, target_osr_db=self.config.target_osr_db,

@@ -13,6 +13,7 @@
 # limitations under the License.
 """End-to-end test of the synthetic demo in its --fast smoke mode."""
 
+import csv
 import json
 import math
 import os
@@ -172,6 +173,13 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
                                 "run the demo's separator stage"):
       demo.restore_separator()
 
+  def test_restore_coincidence_needs_the_coincidence_stage(self):
+    demo = demo_lib.Demo(self.create_tempdir().full_path,
+                         demo_lib.fast_config())
+    with self.assertRaisesRegex(FileNotFoundError,
+                                "run the demo's coincidence stage"):
+      demo.restore_coincidence()
+
   def test_interrupted_audioscope_stage_resumes_from_its_last_validation(self):
     output_dir = self.create_tempdir().full_path
     config = demo_lib.fast_config(audioscope_steps_per_eval=1)
@@ -275,6 +283,22 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
                     np.zeros([1, 8, 32, 32, 3], np.float32))
     self.assertEqual(outputs['on_screen'].shape, (1, 16000))
 
+    # The per-example rows name each test MoM by its two clips, those of the
+    # data set's filtered pair lists, in their order.
+    with open(os.path.join(artefacts['evaluation_dir'],
+                           'per_example.csv')) as f:
+      rows = [row for row in csv.DictReader(f)
+              if row['operating_point'] == 'calibrated' and
+              row['split'] == 'test']
+    pairs = []
+    for kind in ('on_screen', 'off_screen'):
+      with open(os.path.join(output_dir, 'data',
+                             f'test_mom_filtered_{kind}.csv')) as f:
+        pairs += [f"{row['clip_id1']}+{row['clip_id2']}"
+                  for row in csv.DictReader(f)]
+    self.assertNotEmpty(rows)
+    self.assertEqual([row['clip_id'] for row in rows], pairs[:len(rows)])
+
     # The results: finite numbers in the table and in the JSON.
     results = written['results']['results']
     for row in evaluate_lib.ROWS:
@@ -307,6 +331,17 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     audio = np.random.default_rng(0).normal(size=(2, 16000)).astype(np.float32)
     self.assertAllClose(separator(audio, training=False),
                         model.separator(audio, training=False), atol=1e-6)
+
+    # restore_coincidence gives the coincidence stage's model, restored from
+    # its checkpoint (a fresh model's head would differ).
+    coincidence, prefix = demo.restore_coincidence()
+    self.assertEqual(prefix, tf.train.latest_checkpoint(
+        demo.dirs['coincidence']))
+    reader = tf.train.load_checkpoint(prefix)
+    names = [name for name in reader.get_variable_to_shape_map()
+             if 'logit/kernel' in name and 'OPTIMIZER' not in name]
+    self.assertLen(names, 1)
+    self.assertAllClose(coincidence.logit.kernel, reader.get_tensor(names[0]))
 
     # A second run skips every stage.
     again = demo_lib.run_demo(output_dir, fast=True, **overrides)
