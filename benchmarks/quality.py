@@ -39,10 +39,13 @@ Folders under --output_dir:
   evaluation (`evaluation/`), a `demo_lib.Demo` with
   `shared_dir=<output_dir>/shared`, and `quality_module.json` (its results,
   written last);
-* `synchrony_baseline/`: the reference row of an untrained classifier
-  (`audioscope/evaluation/synchrony_baseline.py`: loudness-brightness
-  correlation) on the shared separator's sources, evaluated like a module:
-  what synchrony alone gives with that separator;
+* `synchrony_baseline/` and `coincidence_baseline/`: two reference rows of
+  classifiers never trained on the on-screen task, on the shared
+  separator's sources, evaluated like a module: loudness-brightness
+  correlation (`audioscope/evaluation/synchrony_baseline.py`; what
+  synchrony alone gives with that separator) and the shared coincidence
+  model itself (`audioscope/evaluation/coincidence_baseline.py`; what the
+  pre-trained trunks that every module starts from tell);
 * `quality.json` and `quality.md`: calibrated SNR (on-screen MoMs), SI-SNR,
   OSR (off-screen MoMs), AUC and MixIT* per module, seed and baseline,
   their mean, min and max over each module's seeds (`across_seeds`), the
@@ -104,6 +107,7 @@ from audioscope import demo_lib
 from audioscope import json_io
 from audioscope import machine as machine_lib
 from audioscope.bin import demo_flags
+from audioscope.evaluation import coincidence_baseline
 from audioscope.evaluation import evaluate_lib
 from audioscope.evaluation import probing
 from audioscope.evaluation import synchrony_baseline
@@ -128,6 +132,26 @@ BASELINE_LABELS = {'x': 'No processing (x_on = x, 0 dB OSR)',
                    'x/2': 'No processing (x_on = x/2, 6 dB OSR)'}
 SYNCHRONY_DIR = 'synchrony_baseline'
 SYNCHRONY_LABEL = 'Synchrony detector (untrained)'
+COINCIDENCE_DIR = 'coincidence_baseline'
+COINCIDENCE_LABEL = 'Coincidence model (no on-screen training)'
+# The reference rows, classifiers without on-screen training, each on the
+# shared separator's sources: (folder and report key, row title, what it
+# is). Reports written before a reference existed lack its key.
+REFERENCES = (
+    (SYNCHRONY_DIR, SYNCHRONY_LABEL,
+     'no learning; for each source of the shared MixIT-pre-trained '
+     'separator, the largest correlation over time between its loudness and '
+     'the brightness of one cell of a 4 x 4 grid '
+     '(`audioscope/evaluation/synchrony_baseline.py`): what detecting '
+     'synchrony alone gives with that separator.'),
+    (COINCIDENCE_DIR, COINCIDENCE_LABEL,
+     'the shared coincidence stage\'s model (the trunks every module starts '
+     'from, and its own fusion head) scoring each source of the shared '
+     'separator against the clip\'s frames '
+     '(`audioscope/evaluation/coincidence_baseline.py`): what the '
+     'pre-trained trunks tell about which sound the video shows, before any '
+     'on-screen training.'),
+)
 # AudioScopeV2 training seeds of the full mode: one run of a module is one
 # draw from a spread larger than the differences between modules
 # (docs/findings.md, "Run-to-run noise"), so each is trained three times
@@ -310,38 +334,51 @@ def _done_record(folder: str, config, fingerprint: Mapping[str, Any]):
   return record_path, key, None
 
 
-def run_synchrony_baseline(output_dir: str, config, shared_dir: str,
-                           fingerprint: Mapping[str, Any]) -> Dict[str, Any]:
-  """Evaluates the untrained synchrony detector (skipped when done).
+def run_reference(output_dir: str, name: str, config, shared_dir: str,
+                  fingerprint: Mapping[str, Any]) -> Dict[str, Any]:
+  """Evaluates one of the `REFERENCES` (skipped when done).
 
-  `synchrony_baseline.SynchronyBaseline` on the sources of the shared
-  MixIT-pre-trained separator, calibrated and probed like the modules: what
-  detecting loudness-brightness synchrony alone gives with that separator.
+  On the sources of the shared MixIT-pre-trained separator, calibrated and
+  probed like the modules: 'synchrony_baseline'
+  (`synchrony_baseline.SynchronyBaseline`) or 'coincidence_baseline'
+  (`coincidence_baseline.CoincidenceBaseline` with the shared coincidence
+  stage's model).
 
   Returns:
-    Its record (also `<output_dir>/synchrony_baseline/quality_module.json`):
+    Its record (also `<output_dir>/<name>/quality_module.json`):
     'calibrated' and 'uncalibrated' rows, 'calibration', 'baselines',
-    'probe_negatives', 'separator_checkpoint' and 'seconds'.
+    'probe_negatives', 'separator_checkpoint' and 'seconds' (and
+    'coincidence_checkpoint' for the coincidence model).
   """
-  baseline_dir = os.path.join(output_dir, SYNCHRONY_DIR)
-  record_path, key, record = _done_record(baseline_dir, config, fingerprint)
+  labels = {folder: label for folder, label, _ in REFERENCES}
+  if name not in labels:
+    raise ValueError(f'Unknown reference {name!r}; one of {list(labels)}.')
+  reference_dir = os.path.join(output_dir, name)
+  record_path, key, record = _done_record(reference_dir, config, fingerprint)
   if record is not None:
     return record
   start = time.monotonic()
-  demo = demo_lib.Demo(baseline_dir, config, shared_dir=shared_dir)
+  demo = demo_lib.Demo(reference_dir, config, shared_dir=shared_dir)
   separator, prefix = demo.restore_separator()
-  evaluation_dir = os.path.join(baseline_dir, 'evaluation')
-  demo.evaluate_model_fn(synchrony_baseline.SynchronyBaseline(separator),
-                         evaluation_dir)
+  extra = {}
+  if name == SYNCHRONY_DIR:
+    model_fn = synchrony_baseline.SynchronyBaseline(separator)
+  else:
+    coincidence_model, extra['coincidence_checkpoint'] = (
+        demo.restore_coincidence())
+    model_fn = coincidence_baseline.CoincidenceBaseline(separator,
+                                                        coincidence_model)
+  evaluation_dir = os.path.join(reference_dir, 'evaluation')
+  demo.evaluate_model_fn(model_fn, evaluation_dir)
   tf.keras.backend.clear_session()
   record = dict(
       _evaluation_record(json_io.read_json(
           os.path.join(evaluation_dir, demo_lib.RESULTS_FILE))),
-      module=SYNCHRONY_DIR, key=key, separator_checkpoint=prefix,
+      module=name, key=key, separator_checkpoint=prefix,
       seconds={'evaluation': time.monotonic() - start},
-      evaluation_dir=evaluation_dir)
+      evaluation_dir=evaluation_dir, **extra)
   json_io.write_json(record_path, record)
-  logging.info('Synchrony detector: calibrated SNR %s dB, AUC %s.',
+  logging.info('%s: calibrated SNR %s dB, AUC %s.', labels[name],
                _format(record['calibrated']['median_snr_db']),
                _format(record['calibrated']['auc']))
   return record
@@ -469,18 +506,18 @@ def markdown_report(report: Mapping[str, Any]) -> str:
       f'## Calibrated to {target:g} dB OSR on validation', '']
   rows = [[BASELINE_LABELS[name]] + _metric_cells(report['baselines'][name])
           for name in ('x', 'x/2')]
-  rows.append([SYNCHRONY_LABEL] +
-              _metric_cells(report['synchrony_baseline']['calibrated']))
+  references = [(label, report[name], about)
+                for name, label, about in REFERENCES if name in report]
+  rows += [[label] + _metric_cells(record['calibrated'])
+           for label, record, _ in references]
   rows += [[label] + _metric_cells(record['calibrated'])
            for label, record in runs]
   lines += benchmark_utils.markdown_table(header, rows)
-  lines += [
-      '', f'{SYNCHRONY_LABEL}: no learning; for each source of the shared '
-      'MixIT-pre-trained separator, the largest correlation over time between '
-      'its loudness and the brightness of one cell of a 4 x 4 grid '
-      '(`audioscope/evaluation/synchrony_baseline.py`), calibrated like the '
-      'modules: what detecting synchrony alone gives with that separator. '
-      'The modules fine-tune the separator jointly, so their MixIT* differs.']
+  for label, _, about in references:
+    lines += ['', f'{label}: {about}']
+  lines += ['', 'The references are calibrated like the modules. The '
+            'modules fine-tune the separator jointly, so their MixIT* '
+            'differs.']
   if len(seeds) > 1:
     lines += ['', f'## Across AudioScopeV2 training seeds '
               f'({", ".join(map(str, seeds))})', '',
@@ -511,7 +548,7 @@ def markdown_report(report: Mapping[str, Any]) -> str:
   for _, title in PROBES:
     probe_header += [f'{title} SNR (dB)', f'{title} OSR (dB)']
   probe_rows = []
-  probe_records = [(SYNCHRONY_LABEL, report['synchrony_baseline'])]
+  probe_records = [(label, record) for label, record, _ in references]
   probe_records += runs
   for name, record in probe_records:
     probes = record['probe_negatives']
@@ -604,8 +641,10 @@ def run_benchmark(output_dir: str,
   # The first seed's records: the tables of a one-seed run.
   results = {module: seed_results[module][str(seeds[0])]
              for module in modules}
-  _banner('Reference: untrained synchrony detector')
-  synchrony = run_synchrony_baseline(output_dir, config, shared_dir,
+  references = {}
+  for name, label, _ in REFERENCES:
+    _banner(f'Reference: {label}')
+    references[name] = run_reference(output_dir, name, config, shared_dir,
                                      fingerprint)
   first = results[modules[0]]
   shared_record = os.path.join(shared_dir, SHARED_FILE)
@@ -629,7 +668,7 @@ def run_benchmark(output_dir: str,
       'seed_results': seed_results,
       'across_seeds': {module: summarize_seeds(list(
           seed_results[module].values())) for module in modules},
-      'synchrony_baseline': synchrony,
+      **references,
       'counts': first['counts'],
       'budget': budget,
       'machine': dict(machine_lib.machine_info(),

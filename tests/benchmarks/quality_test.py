@@ -137,14 +137,23 @@ class QualityBenchmarkTest(tf.test.TestCase):
           self._assert_finite(values[key], f'{module} {condition} {key}')
       for stage in ('audioscope', 'evaluation'):
         self.assertGreater(record['seconds'][stage], 0.0)
-    # The untrained synchrony detector ran on the shared separator's
-    # checkpoint and was calibrated like the modules.
-    synchrony = report['synchrony_baseline']
-    self.assertEndsWith(synchrony['separator_checkpoint'], 'ckpt-1')
-    self.assertAllClose(synchrony['calibration']['median_osr_db'], target,
-                        atol=1.0)
-    for key in ('theta', 'median_snr_db', 'median_osr_db', 'auc'):
-      self._assert_finite(synchrony['calibrated'][key], f'synchrony {key}')
+    # The two references (the untrained synchrony detector, the coincidence
+    # model) ran on the shared separator's checkpoint (the coincidence model
+    # on the shared coincidence checkpoint) and were calibrated like the
+    # modules.
+    references = {'Synchrony detector (untrained)':
+                      report['synchrony_baseline'],
+                  'Coincidence model (no on-screen training)':
+                      report['coincidence_baseline']}
+    self.assertEndsWith(
+        report['coincidence_baseline']['coincidence_checkpoint'],
+        f'ckpt-{report["budget"]["coincidence_steps"]}')
+    for label, reference in references.items():
+      self.assertEndsWith(reference['separator_checkpoint'], 'ckpt-1')
+      self.assertAllClose(reference['calibration']['median_osr_db'], target,
+                          atol=1.0)
+      for key in ('theta', 'median_snr_db', 'median_osr_db', 'auc'):
+        self._assert_finite(reference['calibrated'][key], f'{label} {key}')
     for name in ('x', 'x/2'):
       for key in ('median_snr_db', 'median_osr_db'):
         self._assert_finite(report['baselines'][name][key], f'{name} {key}')
@@ -162,14 +171,15 @@ class QualityBenchmarkTest(tf.test.TestCase):
     self._assert_table(calibrated, dict(
         baselines, **{label: record['calibrated']
                       for label, record in runs.items()},
-        **{'Synchrony detector (untrained)': synchrony['calibrated']}))
+        **{label: reference['calibrated']
+           for label, reference in references.items()}))
     self._assert_table(tables['Uncalibrated (theta = 0)'],
                        {label: record['uncalibrated']
                         for label, record in runs.items()})
     probes = tables[
         'Negative probes (on-screen-only test clips, calibrated theta)']
     header = probes[0]
-    records = dict(runs, **{'Synchrony detector (untrained)': synchrony})
+    records = dict(runs, **references)
     self.assertCountEqual([row[0] for row in probes[1:]], records)
     for row in probes[1:]:
       record = records[row[0]]['probe_negatives']
