@@ -525,6 +525,19 @@ class Demo:
                  metrics['num_pairs'])
     return metrics
 
+  def _stage_checkpoint(self, stage: str) -> str:
+    """The latest checkpoint prefix of a training stage.
+
+    Raises:
+      FileNotFoundError: the stage has no checkpoint yet.
+    """
+    prefix = tf.train.latest_checkpoint(self.dirs[stage])
+    if prefix is None:
+      raise FileNotFoundError(
+          f'No {stage} checkpoint in {self.dirs[stage]}; run the demo\'s '
+          f"{stage} stage first (Demo.run(last_stage='{stage}')).")
+    return prefix
+
   def restore_coincidence(self):
     """The coincidence stage's model (both trunks and its fusion head).
 
@@ -537,12 +550,7 @@ class Demo:
     Raises:
       FileNotFoundError: the coincidence stage has no checkpoint yet.
     """
-    prefix = tf.train.latest_checkpoint(self.dirs['coincidence'])
-    if prefix is None:
-      raise FileNotFoundError(
-          f'No coincidence checkpoint in {self.dirs["coincidence"]}; run the '
-          "demo's coincidence stage first "
-          "(Demo.run(last_stage='coincidence')).")
+    prefix = self._stage_checkpoint('coincidence')
     self._parse_gin(COINCIDENCE_GIN, self._coincidence_params())
     try:
       task = tasks.CoincidencePretrainingTask()
@@ -655,11 +663,7 @@ class Demo:
     Raises:
       FileNotFoundError: the separator stage has no checkpoint yet.
     """
-    prefix = tf.train.latest_checkpoint(self.dirs['separator'])
-    if prefix is None:
-      raise FileNotFoundError(
-          f'No separator checkpoint in {self.dirs["separator"]}; run the '
-          "demo's separator stage first (Demo.run(last_stage='separator')).")
+    prefix = self._stage_checkpoint('separator')
     self._parse_gin(SEPARATOR_GIN)
     try:
       separator = separation.ImprovedTDCN()

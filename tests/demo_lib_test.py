@@ -166,19 +166,13 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(run((binding,)), (True, 0))
     self.assertEqual(run(()), (False, 1))
 
-  def test_restore_separator_needs_the_separator_stage(self):
+  @parameterized.parameters('separator', 'coincidence')
+  def test_restore_needs_the_stage(self, stage):
     demo = demo_lib.Demo(self.create_tempdir().full_path,
                          demo_lib.fast_config())
     with self.assertRaisesRegex(FileNotFoundError,
-                                "run the demo's separator stage"):
-      demo.restore_separator()
-
-  def test_restore_coincidence_needs_the_coincidence_stage(self):
-    demo = demo_lib.Demo(self.create_tempdir().full_path,
-                         demo_lib.fast_config())
-    with self.assertRaisesRegex(FileNotFoundError,
-                                "run the demo's coincidence stage"):
-      demo.restore_coincidence()
+                                f"run the demo's {stage} stage first"):
+      getattr(demo, f'restore_{stage}')()
 
   def test_interrupted_audioscope_stage_resumes_from_its_last_validation(self):
     output_dir = self.create_tempdir().full_path
