@@ -326,6 +326,16 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(separator(audio, training=False),
                         model.separator(audio, training=False), atol=1e-6)
 
+    # The held-out coincidence accuracies recomputed later, whatever the
+    # global seed meanwhile, are those the stage stored.
+    tf.random.set_seed(123)
+    stored = summary['artefacts']['coincidence_validation']
+    again = demo_lib.Demo(output_dir, config).coincidence_accuracy()
+    self.assertEqual(again['num_pairs'], stored['num_pairs'])
+    for name in ('ranking_accuracy', 'synchrony_accuracy',
+                 'coincidence_loss'):
+      self.assertAllClose(again[name], stored[name], atol=1e-5, msg=name)
+
     # restore_coincidence gives the coincidence stage's model, restored from
     # its checkpoint (a fresh model's head would differ).
     coincidence, prefix = demo.restore_coincidence()
