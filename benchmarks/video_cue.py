@@ -41,6 +41,7 @@ the demo's evaluation reads them.
 
 import csv
 import dataclasses
+import functools
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
@@ -220,39 +221,49 @@ def markdown(results: Mapping[str, Any]) -> str:
   return '\n'.join(lines) + '\n'
 
 
-_DATA_DIR = flags.DEFINE_string('data_dir', None,
-                                'The synthetic data set the evaluations used.')
-_EVALUATION_DIRS = flags.DEFINE_list(
-    'evaluation_dirs', None, 'Evaluation folders (each with per_example.csv);'
-    ' LABEL=DIR names a row, else the folder is its label.')
-_SPLIT = flags.DEFINE_string('split', 'test', 'The MoMs\' split.')
-_EXAMPLE_ORDER = flags.DEFINE_bool(
-    'example_order', False, 'For evaluations written before MoM ids (rows '
-    "named 'example-<i>'): example i is the i-th of the data set's filtered "
-    'on-screen, then off-screen pairs, the order the demo reads them in.')
-_OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Where to write.')
+def define_flags() -> Dict[str, flags.FlagHolder]:
+  """Defines the binary's flags (not at import: tests import this module)."""
+  return {
+      'data_dir': flags.DEFINE_string(
+          'data_dir', None, 'The synthetic data set the evaluations used.'),
+      'evaluation_dirs': flags.DEFINE_list(
+          'evaluation_dirs', None, 'Evaluation folders (each with '
+          'per_example.csv); LABEL=DIR names a row, else the folder is its '
+          'label.'),
+      'split': flags.DEFINE_string('split', 'test', "The MoMs' split."),
+      'example_order': flags.DEFINE_bool(
+          'example_order', False, 'For evaluations written before MoM ids '
+          "(rows named 'example-<i>'): example i is the i-th of the data "
+          "set's filtered on-screen, then off-screen pairs, the order the "
+          'demo reads them in.'),
+      'output_dir': flags.DEFINE_string('output_dir', None,
+                                        'Where to write.'),
+  }
 
 
-def main(argv: Sequence[str]) -> None:
+def main(argv: Sequence[str], holders: Mapping[str, Any]) -> None:
+  values = {name: holder.value for name, holder in holders.items()}
   if len(argv) > 1:
     raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
-  if not (_DATA_DIR.value and _EVALUATION_DIRS.value and _OUTPUT_DIR.value):
+  if not (values['data_dir'] and values['evaluation_dirs'] and
+          values['output_dir']):
     raise app.UsageError('Pass --data_dir, --evaluation_dirs and '
                          '--output_dir.')
   evaluation_dirs = {}
-  for item in _EVALUATION_DIRS.value:
+  for item in values['evaluation_dirs']:
     label, _, folder = item.rpartition('=')
     evaluation_dirs[label or folder] = folder
-  results = analyse(_DATA_DIR.value, evaluation_dirs, _SPLIT.value,
-                    _EXAMPLE_ORDER.value)
+  results = analyse(values['data_dir'], evaluation_dirs, values['split'],
+                    values['example_order'])
   results['markdown'] = markdown(results)
   path = benchmark_utils.write_json(
-      os.path.join(_OUTPUT_DIR.value, RESULTS_FILE), results, note=None)
-  json_io.write_text(os.path.join(_OUTPUT_DIR.value, MARKDOWN_FILE),
+      os.path.join(values['output_dir'], RESULTS_FILE), results, note=None)
+  json_io.write_text(os.path.join(values['output_dir'], MARKDOWN_FILE),
                      results['markdown'])
   logging.info('Wrote %s.', path)
   print(results['markdown'])
 
 
 if __name__ == '__main__':
-  app.run(main)
+  _HOLDERS = define_flags()
+  app.run(functools.partial(main, holders=_HOLDERS))

@@ -17,6 +17,7 @@ import csv
 import dataclasses
 import json
 import os
+import subprocess
 import sys
 
 from absl.testing import parameterized
@@ -121,6 +122,22 @@ class VideoCueTest(parameterized.TestCase, tf.test.TestCase):
                           np.median([o for _, o in members]))
     markdown = video_cue.markdown(results)
     self.assertIn(f'| run | {len(expected["pulsing"])} |', markdown)
+
+    # The command (a subprocess: the binary's absl flags are its own)
+    # writes the same groups.
+    output_dir = os.path.join(root, 'out')
+    script = os.path.join(os.path.dirname(video_cue.__file__),
+                          'video_cue.py')
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', CUDA_VISIBLE_DEVICES='')
+    done = subprocess.run(
+        [sys.executable, script, f'--data_dir={root}',
+         f'--evaluation_dirs=run={evaluation}', f'--output_dir={output_dir}'],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    self.assertEqual(done.returncode, 0, msg=done.stderr[-3000:])
+    with open(os.path.join(output_dir, video_cue.RESULTS_FILE)) as f:
+      self.assertEqual(json.load(f)['groups'], results['groups'])
+    with open(os.path.join(output_dir, video_cue.MARKDOWN_FILE)) as f:
+      self.assertEqual(f.read(), markdown)
 
     # The same rows named by their position in the pair lists (evaluations
     # written before MoM ids): on-screen pairs first, then off-screen.
