@@ -51,6 +51,7 @@ from absl import logging
 import numpy as np
 
 from audioscope import json_io
+from audioscope.data import pipeline
 from audioscope.data import synthetic
 from data_recipes import make_synthetic_lib
 
@@ -112,15 +113,11 @@ def pulsing_flags(data_dir: str, split: str,
 
 def evaluation_order(data_dir: str, split: str = 'test') -> List[str]:
   """'<clip1>+<clip2>' of the split's filtered on-screen, then off-screen
-  MoM pairs: the order in which the demo's evaluation reads them, and so
-  the example numbers of a `per_example.csv` written without MoM ids."""
-  names = []
-  for kind in ('on_screen', 'off_screen'):
-    with open(os.path.join(data_dir,
-                           f'{split}_mom_filtered_{kind}.csv')) as f:
-      names += [f"{row['clip_id1']}+{row['clip_id2']}"
-                for row in csv.DictReader(f)]
-  return names
+  MoM pairs (`pipeline.synthetic_mom_pairs`, as `Demo.mom_dataset` reads
+  them): the example numbers of a `per_example.csv` written without MoM
+  ids."""
+  return [f'{clip1}+{clip2}'
+          for clip1, clip2 in pipeline.synthetic_mom_pairs(data_dir, split)]
 
 
 def off_screen_rows(per_example_csv: str, split: str = 'test',
