@@ -45,6 +45,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from absl import app
+from absl import logging
 
 from audioscope import machine
 
@@ -349,3 +350,17 @@ def write_json(path: str, results: Dict[str, Any],
   return json_io.write_json(os.path.abspath(path), results)
 
 
+def write_report(output_dir: str, json_name: str, markdown_name: str,
+                 results: Dict[str, Any], markdown: str,
+                 note: Optional[str] = LOAD_NOTE) -> str:
+  """Writes a benchmark's JSON (with `markdown` in it) and Markdown files.
+
+  Logs and prints the Markdown; returns the JSON's path (`write_json`).
+  """
+  results = dict(results, markdown=markdown)
+  path = write_json(os.path.join(output_dir, json_name), results, note=note)
+  from audioscope import json_io  # pylint: disable=g-import-not-at-top
+  json_io.write_text(os.path.join(output_dir, markdown_name), markdown)
+  logging.info('Wrote %s.', path)
+  print(markdown)
+  return path

@@ -252,13 +252,9 @@ def main(argv: Sequence[str], holders: Mapping[str, Any]) -> None:
     evaluation_dirs[label or folder] = folder
   results = analyse(values['data_dir'], evaluation_dirs, values['split'],
                     values['example_order'])
-  results['markdown'] = markdown(results)
-  path = benchmark_utils.write_json(
-      os.path.join(values['output_dir'], RESULTS_FILE), results, note=None)
-  json_io.write_text(os.path.join(values['output_dir'], MARKDOWN_FILE),
-                     results['markdown'])
-  logging.info('Wrote %s.', path)
-  print(results['markdown'])
+  benchmark_utils.write_report(values['output_dir'], RESULTS_FILE,
+                               MARKDOWN_FILE, results, markdown(results),
+                               note=None)
 
 
 if __name__ == '__main__':

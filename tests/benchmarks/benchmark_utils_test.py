@@ -85,6 +85,20 @@ class BenchmarkUtilsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertIsInstance(written['machine']['cpu_vector_extensions'], list)
     self.assertIn('note', written)
 
+  @parameterized.parameters(None, 'a note')
+  def test_write_report_writes_json_and_markdown(self, note):
+    folder = os.path.join(self.create_tempdir().full_path, 'report')
+    path = benchmark_utils.write_report(folder, 'r.json', 'r.md', {'x': 2},
+                                        '# Title\n', note=note)
+    self.assertEqual(path, os.path.join(folder, 'r.json'))
+    with open(path) as f:
+      written = json.load(f)
+    self.assertEqual(written['x'], 2)
+    self.assertEqual(written['markdown'], '# Title\n')
+    self.assertEqual(written.get('note'), note)
+    with open(os.path.join(folder, 'r.md')) as f:
+      self.assertEqual(f.read(), '# Title\n')
+
 
 if __name__ == '__main__':
   tf.test.main()
