@@ -47,7 +47,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from absl import app
 from absl import flags
-from absl import logging
 import numpy as np
 
 from audioscope import json_io
