@@ -460,12 +460,21 @@ class Demo:
             'dataset_info': os.path.join(self.dirs['data'],
                                          make_synthetic_lib.INFO_FILE)}
 
-  def train_separator(self) -> Dict[str, Any]:
+  def train_separator(self,
+                      checkpoint_every: Optional[int] = None) -> Dict[str, Any]:
+    """MixIT pre-training of the separator on the training clips' MoMs.
+
+    Args:
+      checkpoint_every: keep a checkpoint every this many steps, all of them
+        (`benchmarks/separator_purity.py` measures each); None: only the
+        last.
+    """
     dataset_fn = functools.partial(
         pipeline.audio_mixit_dataset, file_pattern=self._data_pattern('train'),
         seed=self.config.seed, **self._clip_kwargs(with_frames=False))
     return self._train('separator', SEPARATOR_GIN, dataset_fn,
-                       self.config.separator_steps)
+                       self.config.separator_steps,
+                       checkpoint_every=checkpoint_every)
 
   def train_coincidence(self) -> Dict[str, Any]:
     dataset_fn = functools.partial(

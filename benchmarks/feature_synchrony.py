@@ -139,23 +139,29 @@ def _rms(x):
   return np.sqrt(np.mean(np.square(np.asarray(x, np.float64)), axis=-1))
 
 
-def clip_arrays(demo, split: str, embed_video: Callable[[Any], Any],
+def clip_arrays(demo, split: str,
+                embed_video: Optional[Callable[[Any], Any]],
                 batch_size: int = 16):
-  """(audio `[N, samples]`, Z_V `[N, G, T, D]`, labels `[N]`) of a split."""
+  """(audio `[N, samples]`, Z_V `[N, G, T, D]`, labels `[N]`) of a split.
+
+  Z_V is None when `embed_video` is None (the audio alone).
+  """
   dataset = pipeline.single_mixture_dataset(
       file_pattern=demo._data_pattern(split),  # pylint: disable=protected-access
       global_batch_size=batch_size, labels=None,
       **demo._clip_kwargs())  # pylint: disable=protected-access
   audio, video, labels = [], [], []
   for batch in dataset:
-    frames = video_embedding_lib.frames_to_float(
-        video_embedding_lib.check_frames(batch['frames']))
-    video.append(np.asarray(embed_video(frames)))
+    if embed_video is not None:
+      frames = video_embedding_lib.frames_to_float(
+          video_embedding_lib.check_frames(batch['frames']))
+      video.append(np.asarray(embed_video(frames)))
     audio.append(batch['audio'].numpy())
     labels.append(batch['labels'].numpy())
   if not audio:
     raise ValueError(f'The {split} split has no clips; run the data stage.')
-  return np.concatenate(audio), np.concatenate(video), np.concatenate(labels)
+  return (np.concatenate(audio),
+          np.concatenate(video) if video else None, np.concatenate(labels))
 
 
 def mom_features(audio, video, labels, num_moms: int, seed: int,

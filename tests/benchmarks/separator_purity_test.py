@@ -1,0 +1,181 @@
+# Copyright 2026 The audioscope Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Tests for benchmarks/separator_purity.py against NumPy oracles."""
+
+import itertools
+import json
+import os
+import sys
+
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, os.pardir, 'benchmarks'))
+import separator_purity  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+from audioscope import demo_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
+from audioscope import gin_utils  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+_RATE = 8000
+_SAMPLES = 4096
+
+
+def _tone(frequency, amplitude=1.0):
+  time = np.arange(_SAMPLES) / _RATE
+  return (amplitude * np.sin(2 * np.pi * frequency * time)).astype(np.float32)
+
+
+def _brute_force_remix_snr(reference_1, reference_2, sources):
+  """Mean over the refs of the SNR of the best of all 2^M remixes."""
+  snrs = []
+  for n in range(sources.shape[0]):
+    best_loss, best_snr = np.inf, None
+    for mask in itertools.product([0, 1], repeat=sources.shape[1]):
+      mask = np.array(mask, np.float64)
+      loss, snr = 0.0, 0.0
+      for reference, weights in ((reference_1[n], mask),
+                                 (reference_2[n], 1 - mask)):
+        reference = reference.astype(np.float64)
+        estimate = np.tensordot(weights, sources[n].astype(np.float64), 1)
+        power, error = (np.sum(np.square(reference)),
+                        np.sum(np.square(reference - estimate)))
+        loss += -10 * np.log10(power / (error + 1e-3 * power))
+        snr += 10 * np.log10((np.mean(np.square(reference)) + 1e-8) /
+                             (np.mean(np.square(reference - estimate)) + 1e-8))
+      if loss < best_loss - 1e-9:
+        best_loss, best_snr = loss, snr / 2
+    snrs.append(best_snr)
+  return np.array(snrs)
+
+
+class SeparatorPurityTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters(
+      ('demo:', 'demo', []),
+      ('lr: Trainer.learning_rate = 3e-4', 'lr',
+       ['Trainer.learning_rate = 3e-4']),
+      ('two: A.x = 1; B.y = 2 ;', 'two', ['A.x = 1', 'B.y = 2']))
+  def test_parse_variant(self, text, name, bindings):
+    self.assertEqual(separator_purity.parse_variant(text), (name, bindings))
+
+  @parameterized.parameters(': A.x = 1', 'a b: A.x = 1')
+  def test_parse_variant_needs_a_name(self, text):
+    with self.assertRaisesRegex(ValueError, 'name'):
+      separator_purity.parse_variant(text)
+
+  def test_draw_moms_pairs_two_different_clips(self):
+    clip_1, clip_2 = separator_purity.draw_moms(5, 400, seed=3)
+    self.assertTrue(np.all(clip_1 != clip_2))
+    self.assertEqual(set(clip_1) | set(clip_2), set(range(5)))
+    again = separator_purity.draw_moms(5, 400, seed=3)
+    self.assertAllEqual(clip_1, again[0])
+    self.assertAllEqual(clip_2, again[1])
+    with self.assertRaisesRegex(ValueError, 'at least 2 clips'):
+      separator_purity.draw_moms(1, 4, seed=0)
+
+  def test_remix_snr_matches_brute_force(self):
+    rng = np.random.default_rng(0)
+    reference_1 = rng.normal(size=(3, 800)).astype(np.float32)
+    reference_2 = rng.normal(size=(3, 800)).astype(np.float32)
+    sources = np.stack([reference_1 * 0.7, reference_2 * 0.4,
+                        reference_1 * 0.3 + reference_2 * 0.2,
+                        reference_2 * 0.4], axis=1)
+    sources += 0.05 * rng.normal(size=sources.shape).astype(np.float32)
+    self.assertAllClose(
+        separator_purity.mixit_remix_snr(reference_1, reference_2, sources),
+        _brute_force_remix_snr(reference_1, reference_2, sources), atol=1e-3)
+
+  def test_purity_of_pure_mixed_and_silent_sources(self):
+    clip_1 = _tone(500.0)[np.newaxis]
+    clip_2 = _tone(2000.0)[np.newaxis]
+    sources = np.stack([clip_1, clip_2, 0.5 * (clip_1 + clip_2),
+                        np.zeros_like(clip_1)], axis=1)
+    parts = separator_purity.purity(clip_1, clip_2, sources)
+    self.assertAllClose(parts['share'][0, :3], [1.0, 0.0, 0.5], atol=0.02)
+    self.assertAllClose(parts['oracle_share'][0], [1.0, 0.0], atol=0.02)
+    summary = separator_purity.summarise(parts)
+    # The silent source is not counted; 2 of the 3 active ones are pure.
+    self.assertEqual(summary['num_active_sources'], 3)
+    self.assertAllClose(summary['pure_fraction'], 2 / 3)
+    power = np.mean(np.square(sources[0, :3].astype(np.float64)), axis=-1)
+    self.assertAllClose(summary['pure_power_fraction'],
+                        np.sum(power[:2]) / np.sum(power))
+    self.assertEqual(summary['oracle_pure_fraction'], 1.0)
+    # MixIT puts the mixed source with either clip: it agrees with the
+    # majority on the two pure ones and the 0.5 one counts as clip 2's.
+    self.assertEqual(parts['mixit'][0, 0], 1.0)
+    self.assertEqual(parts['mixit'][0, 1], 0.0)
+    self.assertGreater(summary['mixit_snr'], 5.0)
+
+  def test_measure_refuses_non_finite_sources(self):
+    audio = np.stack([_tone(500.0), _tone(900.0), _tone(2000.0)])
+    with self.assertRaisesRegex(FloatingPointError, 'non-finite'):
+      separator_purity.measure(
+          lambda x: np.full([len(x), 2, _SAMPLES], np.nan), audio, 4, 0)
+
+  def test_measure_of_an_ideal_separator_is_pure(self):
+    audio = np.stack([_tone(f) for f in (300.0, 800.0, 1900.0, 3100.0)])
+    clip_1, clip_2 = separator_purity.draw_moms(len(audio), 6, seed=1)
+    pairs = {audio[a].tobytes() + audio[b].tobytes(): (a, b)
+             for a, b in zip(clip_1, clip_2)}
+
+    def ideal(mixtures):  # Looks up the MoM's clips: a perfect separator.
+      out = []
+      for mixture in mixtures:
+        for key, (a, b) in pairs.items():
+          if np.allclose(audio[a] + audio[b], mixture):
+            out.append(np.stack([audio[a], audio[b], 0 * audio[a]]))
+            break
+      return np.stack(out)
+
+    summary = separator_purity.measure(ideal, audio, 6, seed=1, chunk=4)
+    self.assertEqual(summary['num_moms'], 6)
+    self.assertEqual(summary['num_active_sources'], 12)
+    self.assertEqual(summary['pure_fraction'], 1.0)
+    self.assertEqual(summary['mixit_agrees_with_majority'], 1.0)
+    self.assertGreater(summary['mixit_snr'], 25.0)
+
+
+class SeparatorPurityRunTest(tf.test.TestCase):
+
+  def test_variant_is_trained_and_every_checkpoint_measured(self):
+    shared = self.create_tempdir().full_path
+    output = self.create_tempdir().full_path
+    demo_lib.Demo(shared, demo_lib.fast_config()).run(last_stage='data')
+    results = separator_purity.run(
+        shared, output, variants=['tiny: Trainer.learning_rate = 3e-3'],
+        num_moms=4, splits=('train', 'test'), checkpoint_every=2, steps=4,
+        fast=True)
+    variant = results['variants']['tiny']
+    self.assertEqual(variant['bindings'], ['Trainer.learning_rate = 3e-3'])
+    self.assertEqual([row['step'] for row in variant['rows']], [2, 4])
+    # The variant trained on the shared data set, in its own folder.
+    self.assertStartsWith(variant['model_dir'], output)
+    self.assertFalse(os.path.exists(os.path.join(output, 'tiny', 'data')))
+    for row in variant['rows']:
+      for split in ('train', 'test'):
+        self.assertEqual(row[split]['num_moms'], 4)
+        self.assertTrue(np.isfinite(row[split]['mixit_snr']))
+    with open(gin_utils.latest_operative_config(variant['model_dir'])) as f:
+      self.assertIn('Trainer.learning_rate = 0.003', f.read())
+    table = separator_purity.markdown(results)
+    self.assertIn('| tiny | 4 |', table)
+    self.assertIn('Trainer.learning_rate = 3e-3', table)
+    json.dumps(results)
+
+
+if __name__ == '__main__':
+  tf.test.main()
