@@ -32,6 +32,8 @@ from typing import Optional, Sequence
 
 from absl import logging
 import gin
+from gin import config as gin_config
+from gin import resource_reader as gin_resource_reader
 
 OPERATIVE_CONFIG_PATTERN = 'operative_config-*.gin'
 
@@ -84,9 +86,36 @@ class _GinResourceProbeFilter(std_logging.Filter):
 _PROBE_FILTER = _GinResourceProbeFilter()
 
 
+def _package_resource_exists(config_path: str) -> bool:
+  """gin's package-resource probe, False where gin's own raises TypeError.
+
+  gin reads `demo/synthetic_demo.gin` as the resource `synthetic_demo.gin`
+  of a package `demo` before it tries its search paths. A folder named like
+  the config's first part (`demo/`, `training/`, `papers/`, ...) in the
+  working directory or on `sys.path` is a namespace package without a file,
+  and gin's probe then fails with "TypeError: expected str ... not NoneType"
+  instead of moving on to the packaged configs.
+  """
+  try:
+    return gin_resource_reader.system_path_file_exists(config_path)
+  except TypeError:
+    return False
+
+
+def _guard_package_resource_probe() -> None:
+  """Swaps gin's package-resource probe for `_package_resource_exists`."""
+  # pylint: disable=protected-access
+  readers = gin_config._FILE_READERS
+  for index, (reader, exists) in enumerate(readers):
+    if exists is gin_resource_reader.system_path_file_exists:
+      readers[index] = (reader, _package_resource_exists)
+  # pylint: enable=protected-access
+
+
 def add_search_paths(extra_paths: Sequence[str] = ()) -> None:
   """Adds the packaged config folder (and any extra folders) to gin, once."""
   std_logging.getLogger().addFilter(_PROBE_FILTER)  # Idempotent.
+  _guard_package_resource_probe()  # Idempotent.
   for path in [gin_config_dir(), *extra_paths]:
     if path not in _SEARCH_PATHS_ADDED:
       gin.add_config_file_search_path(path)

@@ -13,7 +13,9 @@
 # limitations under the License.
 """Tests for audioscope.gin_utils."""
 
+import importlib
 import os
+import sys
 
 import gin
 import tensorflow as tf
@@ -51,6 +53,26 @@ class GinUtilsTest(tf.test.TestCase):
     gin_utils.parse_gin(gin_params=['_scaled.scale = 10.0'],
                         model_dir=model_dir)
     self.assertEqual(_scaled(), 30.0)
+
+  def test_packaged_configs_parse_beside_a_folder_of_the_same_name(self):
+    # A user's `training/` or `demo/` folder on sys.path (the working
+    # directory of `python -m ...`) is a namespace package that gin's
+    # package-resource probe used to crash on (TypeError).
+    root = self.create_tempdir().full_path
+    for folder in ('training', 'demo'):
+      os.makedirs(os.path.join(root, folder))
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()
+    try:
+      gin_utils.parse_gin(['demo/synthetic_demo.gin',
+                           'training/separator_pretraining.gin'])
+      self.assertEqual(
+          gin.query_parameter('ImprovedTDCN.conv_channels'), 128)
+      self.assertEqual(gin.query_parameter('train.max_to_keep'), 5)
+    finally:
+      sys.path.remove(root)
+      for folder in ('training', 'demo'):
+        sys.modules.pop(folder, None)
 
   def test_no_operative_config(self):
     self.assertIsNone(
