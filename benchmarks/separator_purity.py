@@ -42,8 +42,9 @@ another clip, seeded), over the active sources:
   frequency the mask-weighted share of even a perfect source stays below
   0.9, so this is the ceiling of `pure_fraction` on these MoMs.
 
-Variants (`--variant='name: binding; binding'`, gin bindings added to the
-demo's separator stage; an empty list is the demo's separator) are trained
+Variants (`--variant='name: item; item'`, each item a gin binding added to
+the demo's separator stage, `Trainer.learning_rate = 3e-4`, or a `DemoConfig`
+field, `batch_size = 16`; no items is the demo's separator) are trained
 from scratch on the demo's training clips with the same steps and seed, a
 checkpoint every `--checkpoint_every` steps, and every checkpoint is
 measured on the training and test MoMs: the gap tells overfitting from
@@ -52,6 +53,8 @@ underfitting, the curve where early stopping would stop. Without
 measured.
 """
 
+import ast
+import dataclasses
 import functools
 import os
 import re
@@ -84,18 +87,37 @@ MARKDOWN_FILE = 'separator_purity.md'
 PURE_SHARE = feature_synchrony.PURE_SHARE
 
 
-def parse_variant(text: str) -> Tuple[str, List[str]]:
-  """'name: binding; binding' -> (name, [binding, ...]).
+def parse_variant(text: str) -> Tuple[str, List[str], Dict[str, Any]]:
+  """'name: item; item' -> (name, [gin binding, ...], {DemoConfig field: value}).
+
+  An item whose left side has a dot (`Trainer.learning_rate = 3e-4`) is a
+  gin binding; one without (`batch_size = 16`) sets that `DemoConfig` field
+  (a Python literal).
 
   Raises:
-    ValueError: no name, or a name that is not a plain identifier.
+    ValueError: no name, a name that is not a plain identifier, or an item
+      that is neither a binding nor a `DemoConfig` field.
   """
-  name, _, bindings = text.partition(':')
+  name, _, items = text.partition(':')
   name = name.strip()
   if not re.fullmatch(r'[A-Za-z0-9_.\-]+', name):
-    raise ValueError(f"A variant is 'name: binding; binding' with a name of "
+    raise ValueError(f"A variant is 'name: item; item' with a name of "
                      f'letters, digits, _, . or -; got {text!r}.')
-  return name, [b.strip() for b in bindings.split(';') if b.strip()]
+  bindings, overrides = [], {}
+  fields = {field.name for field in dataclasses.fields(demo_lib.DemoConfig)}
+  for item in (i.strip() for i in items.split(';')):
+    left, equals, right = item.partition('=')
+    if not item:
+      continue
+    if '.' in left or '/' in left:
+      bindings.append(item)
+    elif equals and left.strip() in fields:
+      overrides[left.strip()] = ast.literal_eval(right.strip())
+    else:
+      raise ValueError(f'{item!r} of variant {name!r} is neither a gin '
+                       "binding ('Configurable.parameter = value') nor a "
+                       f'DemoConfig field ({sorted(fields)}) = value.')
+  return name, bindings, overrides
 
 
 def draw_moms(num_clips: int, num_moms: int,
@@ -272,7 +294,8 @@ def markdown(results: Mapping[str, Any]) -> str:
           for split in splits) + '.', '',
       *benchmark_utils.markdown_table(header, rows), '']
   for name, variant in results['variants'].items():
-    lines.append(f"* {name}: bindings {variant['bindings'] or 'none'}"
+    lines.append(f"* {name}: bindings {variant['bindings'] or 'none'}, "
+                 f"DemoConfig {variant['config'] or 'as the demo'}"
                  + (f", trained in {variant['train_seconds']:.0f} s"
                     if variant.get('train_seconds') else '') + '.')
   return '\n'.join(lines) + '\n'
@@ -285,7 +308,7 @@ def run(shared_dir: str, output_dir: str, variants: Sequence[str] = (),
   """Trains the variants (if any) and measures their checkpoints."""
   start = time.monotonic()
   parsed = [parse_variant(v) for v in variants]
-  names = [name for name, _ in parsed]
+  names = [name for name, _, _ in parsed]
   if len(set(names)) != len(names):
     raise ValueError(f'Variant names must differ, got {names}.')
   base = demo_lib.fast_config() if fast else demo_lib.DemoConfig()
@@ -299,16 +322,16 @@ def run(shared_dir: str, output_dir: str, variants: Sequence[str] = (),
   results = {'shared_dir': shared_dir, 'num_moms': num_moms, 'seed': seed,
              'splits': list(splits), 'variants': {}}
   if not parsed:
-    parsed = [('shared', None)]
-  for name, bindings in parsed:
-    entry = {'bindings': bindings}
+    parsed = [('shared', None, None)]
+  for name, bindings, overrides in parsed:
+    entry = {'bindings': bindings or [], 'config': overrides or {}}
     if bindings is None:
       model_dir = demo.dirs['separator']
-      entry['bindings'] = []
     else:
       config = demo_lib.DemoConfig(
           **dict(vars(base), gin_params=tuple(bindings),
-                 separator_steps=steps or base.separator_steps))
+                 separator_steps=steps or base.separator_steps, **overrides))
+      config.validate()
       variant = demo_lib.Demo(os.path.join(output_dir, name), config)
       variant.dirs['data'] = demo.dirs['data']
       begin = time.monotonic()
@@ -337,8 +360,9 @@ def define_flags() -> Dict[str, flags.FlagHolder]:
           'output_dir', None, "Where the JSON, Markdown and the variants' "
           'checkpoints go.'),
       'variant': flags.DEFINE_multi_string(
-          'variant', [], "'name: binding; binding': a separator trained "
-          "with these gin bindings on top of the demo's ('name:' for none)."),
+          'variant', [], "'name: item; item': a separator trained with "
+          "these gin bindings or DemoConfig fields ('batch_size = 16') on "
+          "top of the demo's ('name:' for none)."),
       'steps': flags.DEFINE_integer(
           'steps', 0, "Training steps of every variant (0: the demo's)."),
       'checkpoint_every': flags.DEFINE_integer(

@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import sys
+from unittest import mock
 
 from absl.testing import parameterized
 import numpy as np
@@ -28,6 +29,7 @@ import separator_purity  # pylint: disable=g-import-not-at-top,wrong-import-posi
 
 from audioscope import demo_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 from audioscope import gin_utils  # pylint: disable=g-import-not-at-top,wrong-import-position
+from audioscope.training import train_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 _RATE = 8000
 _SAMPLES = 4096
@@ -64,16 +66,21 @@ def _brute_force_remix_snr(reference_1, reference_2, sources):
 class SeparatorPurityTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.parameters(
-      ('demo:', 'demo', []),
+      ('demo:', 'demo', [], {}),
       ('lr: Trainer.learning_rate = 3e-4', 'lr',
-       ['Trainer.learning_rate = 3e-4']),
-      ('two: A.x = 1; B.y = 2 ;', 'two', ['A.x = 1', 'B.y = 2']))
-  def test_parse_variant(self, text, name, bindings):
-    self.assertEqual(separator_purity.parse_variant(text), (name, bindings))
+       ['Trainer.learning_rate = 3e-4'], {}),
+      ('two: A.x = 1; B.y = 2 ;', 'two', ['A.x = 1', 'B.y = 2'], {}),
+      ("big: batch_size = 16; A.x = 'a=b'; consistency = 'none'", 'big',
+       ["A.x = 'a=b'"], {'batch_size': 16, 'consistency': 'none'}))
+  def test_parse_variant(self, text, name, bindings, overrides):
+    self.assertEqual(separator_purity.parse_variant(text),
+                     (name, bindings, overrides))
 
-  @parameterized.parameters(': A.x = 1', 'a b: A.x = 1')
-  def test_parse_variant_needs_a_name(self, text):
-    with self.assertRaisesRegex(ValueError, 'name'):
+  @parameterized.parameters((': A.x = 1', 'name'), ('a b: A.x = 1', 'name'),
+                            ('a: bach_size = 16', 'DemoConfig field'),
+                            ('a: batch_size', 'DemoConfig field'))
+  def test_parse_variant_refuses(self, text, message):
+    with self.assertRaisesRegex(ValueError, message):
       separator_purity.parse_variant(text)
 
   def test_draw_moms_pairs_two_different_clips(self):
@@ -155,12 +162,17 @@ class SeparatorPurityRunTest(tf.test.TestCase):
     shared = self.create_tempdir().full_path
     output = self.create_tempdir().full_path
     demo_lib.Demo(shared, demo_lib.fast_config()).run(last_stage='data')
-    results = separator_purity.run(
-        shared, output, variants=['tiny: Trainer.learning_rate = 3e-3'],
-        num_moms=4, splits=('train', 'test'), checkpoint_every=2, steps=4,
-        fast=True)
+    with mock.patch.object(train_lib, 'train', wraps=train_lib.train) as spy:
+      results = separator_purity.run(
+          shared, output,
+          variants=['tiny: Trainer.learning_rate = 3e-3; batch_size = 3'],
+          num_moms=4, splits=('train', 'test'), checkpoint_every=2, steps=4,
+          fast=True)
+    self.assertEqual(spy.call_args.kwargs['batch_size'], 3)
+    self.assertEqual(spy.call_args.kwargs['num_steps'], 4)
     variant = results['variants']['tiny']
     self.assertEqual(variant['bindings'], ['Trainer.learning_rate = 3e-3'])
+    self.assertEqual(variant['config'], {'batch_size': 3})
     self.assertEqual([row['step'] for row in variant['rows']], [2, 4])
     # The variant trained on the shared data set, in its own folder.
     self.assertStartsWith(variant['model_dir'], output)
