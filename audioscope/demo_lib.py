@@ -169,6 +169,8 @@ class DemoConfig:
     consistency: mixture consistency of the separator in every stage
       ('pred_source' as in the papers, 'uniform' or 'none').
     learning_rate: Adam's learning rate of every stage.
+    separator_learning_rate: Adam's learning rate of the separator stage
+      (None: `learning_rate`).
     target_osr_db: calibration target (median OSR of the validation
       off-screen MoMs).
     max_eval_examples: examples per evaluation set (None: all).
@@ -200,6 +202,7 @@ class DemoConfig:
   alignment: str = 'separable_sa'
   consistency: str = 'pred_source'
   learning_rate: float = 1e-3
+  separator_learning_rate: Optional[float] = None
   target_osr_db: float = 6.0
   max_eval_examples: Optional[int] = None
   demo_clips: int = 3
@@ -227,6 +230,10 @@ class DemoConfig:
     if self.audioscope_seed is not None and self.audioscope_seed < 0:
       raise ValueError('audioscope_seed must be >= 0 or None (None: seed), '
                        f'got {self.audioscope_seed}.')
+    for name in ('learning_rate', 'separator_learning_rate'):
+      value = getattr(self, name)
+      if value is not None and not value > 0:
+        raise ValueError(f'{name} must be > 0, got {value}.')
     if self.audioscope_steps_per_eval < 0:
       raise ValueError('audioscope_steps_per_eval must be >= 0 (0: no '
                        'validation), got '
@@ -472,8 +479,12 @@ class Demo:
     dataset_fn = functools.partial(
         pipeline.audio_mixit_dataset, file_pattern=self._data_pattern('train'),
         seed=self.config.seed, **self._clip_kwargs(with_frames=False))
+    params = []
+    if self.config.separator_learning_rate is not None:
+      params.append('Trainer.learning_rate = '
+                    f'{self.config.separator_learning_rate!r}')
     return self._train('separator', SEPARATOR_GIN, dataset_fn,
-                       self.config.separator_steps,
+                       self.config.separator_steps, params,
                        checkpoint_every=checkpoint_every)
 
   def train_coincidence(self) -> Dict[str, Any]:
@@ -851,7 +862,11 @@ class Demo:
     stages = (
         ('data', self.make_data,
          [config.num_train, config.num_validation, config.num_test]),
-        ('separator', self.train_separator, config.separator_steps),
+        ('separator', self.train_separator,
+         # A list only when the learning rate is set, so that earlier runs'
+         # keys stay valid.
+         config.separator_steps if config.separator_learning_rate is None
+         else [config.separator_steps, config.separator_learning_rate]),
         ('coincidence', self.train_coincidence,
          [config.coincidence_steps, config.coincidence_loss,
           config.coincidence_shifted_negatives]),

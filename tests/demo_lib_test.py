@@ -166,6 +166,51 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(run((binding,)), (True, 0))
     self.assertEqual(run(()), (False, 1))
 
+  def test_separator_learning_rate_reaches_only_the_separator_stage(self):
+    output_dir = self.create_tempdir().full_path
+    config = demo_lib.fast_config(separator_learning_rate=2e-3,
+                                  learning_rate=5e-4)
+    demo = demo_lib.Demo(output_dir, config)
+    demo.run(last_stage='data')
+    rates = {}
+
+    def fake_train(model_dir, **kwargs):
+      del kwargs
+      rates[os.path.basename(model_dir)] = gin.query_parameter(
+          'Trainer.learning_rate')
+      return mock.Mock(last_losses={}, step=1)
+
+    with mock.patch.object(train_lib, 'train', side_effect=fake_train):
+      demo.train_separator()
+      demo._parse_gin(demo_lib.COINCIDENCE_GIN)
+      rates['coincidence'] = gin.query_parameter('Trainer.learning_rate')
+      gin.clear_config()
+    self.assertEqual(rates, {'separator': 2e-3, 'coincidence': 5e-4})
+
+  def test_separator_learning_rate_is_part_of_the_separator_key(self):
+    output_dir = self.create_tempdir().full_path
+
+    def run(rate):
+      config = demo_lib.fast_config(separator_learning_rate=rate)
+      with mock.patch.object(demo_lib.Demo, 'make_data', return_value={}), \
+          mock.patch.object(demo_lib.Demo, 'train_separator',
+                            return_value={}) as train_separator:
+        demo_lib.Demo(output_dir, config).run(last_stage='separator')
+      with open(os.path.join(output_dir, 'separator', demo_lib.DONE_FILE)) as f:
+        return train_separator.call_count, json.load(f)['key']
+
+    steps = demo_lib.fast_config().separator_steps
+    self.assertEqual(run(None), (1, steps))  # The key of earlier runs.
+    self.assertEqual(run(None), (0, steps))
+    self.assertEqual(run(2e-3), (1, [steps, 2e-3]))
+    self.assertEqual(run(2e-3), (0, [steps, 2e-3]))
+
+  @parameterized.parameters(dict(learning_rate=0.0),
+                            dict(separator_learning_rate=-1e-3))
+  def test_bad_learning_rate(self, **overrides):
+    with self.assertRaisesRegex(ValueError, 'learning_rate must be > 0'):
+      demo_lib.fast_config(**overrides).validate()
+
   @parameterized.parameters('separator', 'coincidence')
   def test_restore_needs_the_stage(self, stage):
     demo = demo_lib.Demo(self.create_tempdir().full_path,

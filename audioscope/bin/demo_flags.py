@@ -98,6 +98,9 @@ def define_budget_flags(
           'Mixture consistency of the separator (default pred_source).'),
       'learning_rate': flags.DEFINE_float(
           'learning_rate', None, 'Learning rate of every stage.'),
+      'separator_learning_rate': flags.DEFINE_float(
+          'separator_learning_rate', None,
+          'Learning rate of the separator stage (default --learning_rate).'),
       'max_eval_examples': flags.DEFINE_integer(
           'max_eval_examples', None,
           'Examples per evaluation set (default all).'),
