@@ -212,7 +212,8 @@ def mom_features(audio, video, labels, num_moms: int, seed: int,
 
 def examples(features: Mapping[str, np.ndarray], audio_kind: str,
              label_kind: str, count: int, rng: np.random.Generator,
-             off_screen_share: float = 0.0, replaced_share: float = 0.0):
+             off_screen_share: float = 0.0, replaced_share: float = 0.0,
+             return_moms: bool = False):
   """A batch of (audio `[B, K, T, D]`, video, labels `[B, K]`, rms, flags).
 
   Draws MoMs whose clip 1 is on-screen-only (off-screen-only with
@@ -224,7 +225,8 @@ def examples(features: Mapping[str, np.ndarray], audio_kind: str,
 
   Returns:
     (audio, video, labels float32, rms `[B, K]`, replaced `[B]` bool,
-    clip-1 labels `[B, K]` before the off-screen and replaced zeroing).
+    clip-1 labels `[B, K]` before the off-screen and replaced zeroing),
+    and with `return_moms` the MoM indices `[B]` last.
   """
   clip_labels = features['labels'][features['clip_1']]
   on_screen = np.flatnonzero(clip_labels == 1)
@@ -259,8 +261,8 @@ def examples(features: Mapping[str, np.ndarray], audio_kind: str,
     raise ValueError(f"audio_kind must be 'clips' or 'sources', got "
                      f'{audio_kind!r}.')
   keep = (clip_labels[moms] == 1) & ~replaced
-  return (audio, video, truth * keep[:, None], rms, replaced,
-          truth)
+  batch = (audio, video, truth * keep[:, None], rms, replaced, truth)
+  return batch + (moms,) if return_moms else batch
 
 
 def evaluate_scores(score_fn: Callable[[Any, Any], np.ndarray],
@@ -271,12 +273,15 @@ def evaluate_scores(score_fn: Callable[[Any, Any], np.ndarray],
 
   Returns:
     {'within_auc_mixit', 'within_auc_share' (true-video MoMs; for 'clips'
-    both use [1, 0]), 'replaced_drop' (median logit of clip 1's sound with
-    its video minus with a replaced one), 'num_true', 'num_replaced'}.
+    both use [1, 0]), for 'sources' also 'within_auc_pure_mixit' and
+    'within_auc_pure_share' (the same over the clip-pure sources only:
+    energy share below PURE_SHARE or above 1 - PURE_SHARE),
+    'replaced_drop' (median logit of clip 1's sound with its video minus
+    with a replaced one), 'num_true', 'num_replaced'}.
   """
   rng = np.random.default_rng(seed)
-  audio, video, _, rms, replaced, truth = examples(
-      features, audio_kind, 'mixit', count, rng, 0.0, 0.5)
+  audio, video, _, rms, replaced, truth, moms = examples(
+      features, audio_kind, 'mixit', count, rng, 0.0, 0.5, return_moms=True)
   scores = np.concatenate([
       np.asarray(score_fn(audio[i:i + batch_size], video[i:i + batch_size]))
       for i in range(0, count, batch_size)]).astype(np.float64)
@@ -289,12 +294,17 @@ def evaluate_scores(score_fn: Callable[[Any, Any], np.ndarray],
   else:
     _, _, _, _, _, share = examples(features, audio_kind, 'share', count,
                                     np.random.default_rng(seed), 0.0, 0.5)
-  for name, labels in (('mixit', truth), ('share', share)):
-    try:
-      result[f'within_auc_{name}'] = metrics.within_example_auc(
-          labels[true], scores[true], rms[true][..., np.newaxis])
-    except ValueError:
-      result[f'within_auc_{name}'] = None
+  weights = {'': rms}
+  if audio_kind == 'sources':
+    energy = features['share'][moms]
+    weights['pure_'] = rms * ((energy < PURE_SHARE) | (energy > 1 - PURE_SHARE))
+  for prefix, weight in weights.items():
+    for name, labels in (('mixit', truth), ('share', share)):
+      try:
+        result[f'within_auc_{prefix}{name}'] = metrics.within_example_auc(
+            labels[true], scores[true], weight[true][..., np.newaxis])
+      except ValueError:
+        result[f'within_auc_{prefix}{name}'] = None
   own = truth == 1
   if replaced.any() and (own & true[:, None]).any() and (
       own & replaced[:, None]).any():
@@ -413,7 +423,9 @@ def markdown(results: Mapping[str, Any]) -> str:
             f"MixIT's assignment agrees with the energy majority for "
             f"{100 * separation['mixit_agrees_with_majority']:.0f}%.", '']
   header = ['condition', 'train within (MixIT)', 'test within (MixIT)',
-            'test within (share)', 'test replaced drop', 'seconds']
+            'test within (share)', 'test within, pure sources (MixIT)',
+            'test within, pure sources (share)', 'test replaced drop',
+            'seconds']
   rows = []
   for name, reference in results['coincidence_head'].items():
     test = reference['test']
@@ -421,6 +433,8 @@ def markdown(results: Mapping[str, Any]) -> str:
                  _format(reference['train']['within_auc_mixit']),
                  _format(test['within_auc_mixit']),
                  _format(test['within_auc_share']),
+                 _format(test.get('within_auc_pure_mixit')),
+                 _format(test.get('within_auc_pure_share')),
                  _format(test['replaced_drop']), '-'])
   for name, log in results['conditions'].items():
     last = log[-1]
@@ -431,6 +445,8 @@ def markdown(results: Mapping[str, Any]) -> str:
       rows.append([name + suffix, _format(last['train']['within_auc_mixit']),
                    _format(test['within_auc_mixit']),
                    _format(test['within_auc_share']),
+                   _format(test.get('within_auc_pure_mixit')),
+                   _format(test.get('within_auc_pure_share')),
                    _format(test['replaced_drop']),
                    f"{last['seconds']:.0f}"])
   lines += benchmark_utils.markdown_table(header, rows)

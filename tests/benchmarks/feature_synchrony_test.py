@@ -162,6 +162,39 @@ class FeatureSynchronyTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(constant['within_auc_share'], 0.5)
     self.assertEqual(constant['replaced_drop'], 0.0)
 
+  def test_pure_source_aucs_against_brute_force_pairs(self):
+    features = _features(num_moms=80, sources=4, seed=2)
+
+    def scorer(audio, video):  # Arbitrary but a function of the inputs.
+      del video
+      return np.sin(1e3 * audio.sum(axis=(2, 3)))
+
+    result = feature_synchrony.evaluate_scores(scorer, features, 'sources',
+                                               count=96, seed=5)
+    audio, video, _, rms, replaced, truth, moms = feature_synchrony.examples(
+        features, 'sources', 'mixit', 96, np.random.default_rng(5), 0.0, 0.5,
+        return_moms=True)
+    scores = scorer(audio, video)
+    share = features['share'][moms]
+    pure = (share < 0.1) | (share > 0.9)
+    for name, labels in (('mixit', truth), ('share', share > 0.5)):
+      correct = total = 0.0
+      for n in np.flatnonzero(~replaced):
+        for a in range(4):
+          for b in range(4):
+            if labels[n, a] and not labels[n, b] and pure[n, a] and pure[n, b]:
+              # Power shares within the MoM's pure sources.
+              weight = rms[n, a] ** 2 * rms[n, b] ** 2 / np.sum(
+                  rms[n, pure[n]] ** 2) ** 2
+              correct += weight * ((scores[n, a] > scores[n, b]) +
+                                   0.5 * (scores[n, a] == scores[n, b]))
+              total += weight
+      self.assertGreater(total, 0)
+      self.assertAllClose(result[f'within_auc_pure_{name}'], correct / total)
+    self.assertNotIn('within_auc_pure_mixit',
+                     feature_synchrony.evaluate_scores(
+                         _matching_scores, features, 'clips', count=32))
+
   def test_evaluate_scores_refuses_nan(self):
     with self.assertRaisesRegex(FloatingPointError, 'NaN'):
       feature_synchrony.evaluate_scores(
