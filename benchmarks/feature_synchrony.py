@@ -41,6 +41,9 @@ clip 1's) and evaluated on MoMs of test clips, in four conditions:
   when most of its energy is clip 1's (`energy_share` > 0.5);
 * `sources_no_cue`: as `sources_mixit`, with every clip 1 on-screen-only
   (as `clips`).
+* `sources_pure`: as `sources_mixit`, but the loss of an on-screen MoM
+  counts only its clip-pure sources (energy share below 0.1 or above 0.9;
+  every source of an off-screen MoM counts).
 
 The two clip conditions are also scored on the separator's sources of the
 test MoMs (trained on clean clips, applied to separated sources).
@@ -91,6 +94,7 @@ CONDITIONS = (
     ('sources_mixit', 'sources', 'mixit', 0.5),
     ('sources_share', 'sources', 'share', 0.5),
     ('sources_no_cue', 'sources', 'mixit', 0.0),
+    ('sources_pure', 'sources', 'pure', 0.5),
 )
 PURE_SHARE = 0.1
 _STFT = (512, 128)  # frame length and step (samples) of `energy_share`.
@@ -347,10 +351,11 @@ def train_condition(train_features, test_features, condition, alignment: str,
     return dense(module(audio, video, training=training))[..., 0]
 
   @tf.function
-  def step(audio, video, labels):
+  def step(audio, video, labels, weights):
     with tf.GradientTape() as tape:
-      loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
-          labels, logits(audio, video, True)))
+      loss = tf.reduce_sum(weights * tf.nn.sigmoid_cross_entropy_with_logits(
+          labels, logits(audio, video, True))) / tf.maximum(
+              tf.reduce_sum(weights), 1.0)
     variables = module.trainable_variables + dense.trainable_variables
     optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
     return loss
@@ -362,10 +367,19 @@ def train_condition(train_features, test_features, condition, alignment: str,
   log = []
   start = time.monotonic()
   for index in range(1, steps + 1):
-    audio, video, labels, _, _, _ = examples(
-        train_features, audio_kind, label_kind, batch_size, rng,
-        off_screen_share)
-    loss = float(step(audio, video, labels))
+    audio, video, labels, _, _, _, moms = examples(
+        train_features, audio_kind, 'mixit' if label_kind == 'pure' else
+        label_kind, batch_size, rng, off_screen_share, return_moms=True)
+    weights = np.ones_like(labels)
+    if label_kind == 'pure':
+      # Only clip-pure sources of on-screen MoMs are trained on (every
+      # source of an off-screen MoM is off-screen, pure or not).
+      share = train_features['share'][moms]
+      on_screen = train_features['labels'][train_features['clip_1'][moms]] == 1
+      weights = np.where(on_screen[:, None],
+                         (share < PURE_SHARE) | (share > 1 - PURE_SHARE),
+                         True).astype(np.float32)
+    loss = float(step(audio, video, labels, weights))
     if not np.isfinite(loss):
       raise FloatingPointError(f'{name}: the loss is {loss} at step {index}.')
     if index % eval_every == 0 or index == steps:

@@ -211,6 +211,24 @@ class FeatureSynchronyTest(parameterized.TestCase, tf.test.TestCase):
     # Agreement: 0.05/0, 0.95/1, 0.5/1 (no), 0.6/0 (no), 0.99/1.
     self.assertAlmostEqual(summary['mixit_agrees_with_majority'], 3 / 5)
 
+  def test_pure_condition_trains_only_on_clip_pure_sources(self):
+    features = _features(num_moms=48)
+    kwargs = dict(alignment='separable_sa', steps=2, batch_size=4,
+                  learning_rate=1e-3, eval_every=2,
+                  alignment_config={'num_layers': 1, 'num_heads': 2})
+    mixed = dict(features, share=np.full_like(features['share'], 0.5))
+    # No source of an on-screen MoM is pure: nothing to train on.
+    log = feature_synchrony.train_condition(
+        mixed, mixed, ('sources_pure', 'sources', 'pure', 0.0), **kwargs)
+    self.assertEqual(log[-1]['loss'], 0.0)
+    log = feature_synchrony.train_condition(
+        mixed, mixed, ('sources_mixit', 'sources', 'mixit', 0.0), **kwargs)
+    self.assertGreater(log[-1]['loss'], 0.1)
+    # Off-screen MoMs train on every source, pure or not.
+    log = feature_synchrony.train_condition(
+        mixed, mixed, ('sources_pure', 'sources', 'pure', 1.0), **kwargs)
+    self.assertGreater(log[-1]['loss'], 0.1)
+
   def test_train_condition_logs_finite_numbers(self):
     features = _features(num_moms=48)
     log = feature_synchrony.train_condition(
