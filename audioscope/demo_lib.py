@@ -154,6 +154,10 @@ class DemoConfig:
     shifted_frames_fraction: share of every AudioScopeV2 training batch
       given its own frames shifted in time by half the clip and label 0
       (`AudioVisualTask.shifted_frames_fraction`; 0 in the papers).
+    pseudo_labels: the on-screen pseudo-label of a separated source in the
+      AudioScopeV2 stage (`AudioVisualTask.pseudo_labels`): 'mixit', MixIT's
+      assignment to the primary (the papers), or 'energy_majority', most
+      of the source's energy is the primary's.
     audioscope_steps_per_eval: AudioScopeV2 steps between validations on
       the validation MoMs (`AudioVisualTask.evaluate`); the evaluation and
       the export then use the checkpoint that validated best (the paper's
@@ -196,6 +200,7 @@ class DemoConfig:
   labelled_weight: float = 0.5
   replaced_frames_fraction: float = 0.0
   shifted_frames_fraction: float = 0.25
+  pseudo_labels: str = 'mixit'
   audioscope_steps_per_eval: int = 100
   selection_metrics: Sequence[str] = ('snr', 'osr')
   batch_size: int = 8
@@ -227,6 +232,9 @@ class DemoConfig:
     tasks.check_coincidence_options(self.coincidence_loss,
                                     self.coincidence_shifted_negatives,
                                     prefix='coincidence_')
+    if self.pseudo_labels not in tasks.PSEUDO_LABELS:
+      raise ValueError(f'pseudo_labels must be one of {tasks.PSEUDO_LABELS}, '
+                       f'got {self.pseudo_labels!r}.')
     if self.audioscope_seed is not None and self.audioscope_seed < 0:
       raise ValueError('audioscope_seed must be >= 0 or None (None: seed), '
                        f'got {self.audioscope_seed}.')
@@ -615,6 +623,7 @@ class Demo:
         f'{self.config.replaced_frames_fraction!r}',
         'AudioVisualTask.shifted_frames_fraction = '
         f'{self.config.shifted_frames_fraction!r}',
+        f'AudioVisualTask.pseudo_labels = {self.config.pseudo_labels!r}',
     ] + ([
         # fast.gin's one-block alignment_config names num_layers, which the
         # v1 attention (no blocks) does not take.
@@ -877,7 +886,9 @@ class Demo:
           list(config.selection_metrics)] +
          # Only when set, so that earlier runs' keys stay valid.
          ([] if config.audioscope_seed is None else
-          [config.audioscope_seed])),
+          [config.audioscope_seed]) +
+         ([] if config.pseudo_labels == 'mixit' else
+          [config.pseudo_labels])),
         ('evaluation', self.evaluate, None),
         ('export', self.export, None),
         ('demo_video', self.make_demo_video, None),

@@ -479,3 +479,56 @@ def contrastive_coincidence_loss(pair_logits, extra_negative_logits=None):
   frames_to_audio = tf.nn.sparse_softmax_cross_entropy_with_logits(
       labels=targets, logits=tf.transpose(pair_logits))
   return 0.5 * (audio_to_frames + frames_to_audio)
+
+
+def reference_energy_share(reference_mixtures, sources, frame_length=512,
+                           frame_step=128):
+  """Each source's share of energy that belongs to reference mixture 0.
+
+  The ideal ratio mask of reference 0 against reference 1,
+  |R0|^2 / (|R0|^2 + |R1|^2) per STFT bin, averaged over a source's bins
+  weighted by the source's energy there: 1 for a source made of reference
+  0's sound alone, 0 for one of reference 1's, 0.5 for an even mix. An
+  alternative to MixIT's assignment as the on-screen pseudo-label
+  (`AudioVisualTask.pseudo_labels = 'energy_majority'`: share > 0.5); not
+  in the papers. Gradients are not meant to flow through it.
+
+  Args:
+    reference_mixtures: `[batch, 2, time]` (primary, background).
+    sources: `[batch, M, time]` separated sources.
+    frame_length: STFT window in samples (512: 32 ms at 16 kHz).
+    frame_step: STFT hop in samples.
+
+  Returns:
+    `[batch, M]` float32 in [0, 1]; 0.5 in bins where both references are
+    silent, 0 for a silent source.
+
+  Raises:
+    ValueError: on references that are not `[batch, 2, time]` or sources
+      of another batch or length.
+  """
+  reference_mixtures = _as_float32(reference_mixtures, 'reference_mixtures')
+  sources = _as_float32(sources, 'sources')
+  _check_rank(reference_mixtures, 3, 'reference_mixtures', '[batch, 2, time]')
+  _check_rank(sources, 3, 'sources', '[batch, M, time]')
+  if reference_mixtures.shape[1] is not None and (
+      reference_mixtures.shape[1] != 2):
+    raise ValueError('reference_energy_share needs 2 reference mixtures '
+                     f'[batch, 2, time], got {reference_mixtures.shape}.')
+  if not (reference_mixtures.shape[:1].is_compatible_with(sources.shape[:1])
+          and reference_mixtures.shape[2:].is_compatible_with(
+              sources.shape[2:])):
+    raise ValueError(f'sources {sources.shape} must have the batch and time '
+                     f'of reference_mixtures {reference_mixtures.shape}.')
+
+  def power(x):
+    return tf.math.square(tf.abs(tf.signal.stft(x, frame_length, frame_step)))
+
+  reference_power = power(reference_mixtures)  # [batch, 2, frames, bins]
+  total = reference_power[:, 0] + reference_power[:, 1]
+  ratio = tf.math.divide_no_nan(reference_power[:, 0], total)
+  ratio = tf.where(total > 0, ratio, 0.5 * tf.ones_like(ratio))
+  source_power = power(sources)  # [batch, M, frames, bins]
+  weighted = tf.reduce_sum(source_power * ratio[:, tf.newaxis], axis=[-2, -1])
+  return tf.math.divide_no_nan(weighted,
+                               tf.reduce_sum(source_power, axis=[-2, -1]))

@@ -113,6 +113,19 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
       demo_lib.fast_config(replaced_frames_fraction=replaced,
                            shifted_frames_fraction=shifted).validate()
 
+  @parameterized.parameters('mixit', 'energy_majority')
+  def test_pseudo_labels_reach_the_task(self, pseudo_labels):
+    demo = demo_lib.Demo(self.create_tempdir().full_path,
+                         demo_lib.fast_config(pseudo_labels=pseudo_labels))
+    demo._parse_gin(demo._audioscope_gin(), demo._audioscope_params())
+    task = tasks.AudioVisualTask()
+    gin.clear_config()
+    self.assertEqual(task.pseudo_labels, pseudo_labels)
+
+  def test_bad_pseudo_labels(self):
+    with self.assertRaisesRegex(ValueError, 'pseudo_labels must be one of'):
+      demo_lib.fast_config(pseudo_labels='share').validate()
+
   @parameterized.parameters(('contrastive', 2), ('contrastive', 0),
                             ('binary', 0))
   def test_coincidence_loss_reaches_the_task(self, loss, shifted):

@@ -347,5 +347,59 @@ class ClassifierLossTest(parameterized.TestCase, tf.test.TestCase):
       losses.coincidence_loss(tf.ones([2, 1]), tf.ones([2, 1]))
 
 
+
+def _numpy_power_spectrogram(x, frame_length, frame_step):
+  """|STFT|^2 with a periodic Hann window, frames without padding."""
+  window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(frame_length) /
+                              frame_length)
+  count = 1 + (x.shape[-1] - frame_length) // frame_step
+  frames = np.stack([x[..., i * frame_step:i * frame_step + frame_length]
+                     for i in range(count)], axis=-2)
+  return np.abs(np.fft.rfft(frames * window, axis=-1)) ** 2
+
+
+class ReferenceEnergyShareTest(parameterized.TestCase, tf.test.TestCase):
+
+  def test_matches_numpy_mask_average(self):
+    rng = np.random.default_rng(0)
+    references = rng.normal(size=(2, 2, 2048)).astype(np.float32)
+    references[1, 1, :1024] = 0.0  # A half-silent background.
+    sources = rng.normal(size=(2, 3, 2048)).astype(np.float32)
+    sources[0, 2] = 0.0  # A silent source.
+    share = losses.reference_energy_share(references, sources, 256, 64)
+    power_refs = _numpy_power_spectrogram(references.astype(np.float64),
+                                          256, 64)
+    power_sources = _numpy_power_spectrogram(sources.astype(np.float64),
+                                             256, 64)
+    total = power_refs[:, 0] + power_refs[:, 1]
+    ratio = np.where(total > 0, power_refs[:, 0] / np.maximum(total, 1e-30),
+                     0.5)
+    expected = np.zeros((2, 3))
+    for n in range(2):
+      for m in range(3):
+        energy = power_sources[n, m].sum()
+        if energy > 0:
+          expected[n, m] = (power_sources[n, m] * ratio[n]).sum() / energy
+    self.assertAllClose(share, expected, atol=1e-4)
+    self.assertEqual(float(share[0, 2]), 0.0)
+
+  def test_pure_and_mixed_sources(self):
+    time = np.arange(4096) / 8000.0
+    low = np.sin(2 * np.pi * 500 * time).astype(np.float32)
+    high = np.sin(2 * np.pi * 2500 * time).astype(np.float32)
+    references = np.stack([low, high])[np.newaxis]
+    sources = np.stack([low, high, low + high])[np.newaxis]
+    self.assertAllClose(losses.reference_energy_share(references, sources),
+                        [[1.0, 0.0, 0.5]], atol=0.01)
+
+  @parameterized.parameters(((2, 3, 100), (2, 1, 100)),
+                            ((2, 2, 100), (3, 1, 100)),
+                            ((2, 2, 100), (2, 1, 90)))
+  def test_bad_shapes(self, reference_shape, source_shape):
+    with self.assertRaises(ValueError):
+      losses.reference_energy_share(tf.zeros(reference_shape),
+                                    tf.zeros(source_shape), 32, 8)
+
+
 if __name__ == '__main__':
   tf.test.main()

@@ -98,6 +98,11 @@ def define_budget_flags(
           'Mixture consistency of the separator (default pred_source).'),
       'learning_rate': flags.DEFINE_float(
           'learning_rate', None, 'Learning rate of every stage.'),
+      'pseudo_labels': flags.DEFINE_enum(
+          'pseudo_labels', None, ['mixit', 'energy_majority'],
+          "On-screen pseudo-labels of the AudioScopeV2 stage: 'mixit' "
+          "(default, the papers) or 'energy_majority' (most of a source's "
+          "energy is the primary's)."),
       'separator_learning_rate': flags.DEFINE_float(
           'separator_learning_rate', None,
           'Learning rate of the separator stage (default --learning_rate).'),

@@ -707,6 +707,7 @@ class CoincidencePretrainingTask(train_lib.Task):
 # ------------------------------ AudioScopeV2 ---------------------------------
 
 CLASSIFIER_LOSSES = ('active_combinations', 'exact')
+PSEUDO_LABELS = ('mixit', 'energy_majority')
 
 
 def check_replaced_frames_fraction(fraction: float) -> None:
@@ -860,6 +861,14 @@ class AudioVisualTask(train_lib.Task):
   shifted in time by half the clip (`shift_frames`): negatives that differ
   from the original only in synchrony.
 
+  `pseudo_labels = 'energy_majority'` replaces MixIT's assignment as the
+  pseudo-label (NOn and on-screen-only primaries) by whether most of a
+  source's energy is the primary's (`losses.reference_energy_share` >
+  0.5): for a source that mixes the two reference mixtures, MixIT's
+  assignment is whichever remix is better, not which clip the source
+  mostly holds (an addition to the papers; 'mixit', the papers', is the
+  default).
+
   The embedding trunks are frozen by the model configuration
   (`AudioEmbedding.freeze = True`); the separator and the embeddings start
   from the pre-training jobs through `train.init_checkpoints`.
@@ -875,7 +884,8 @@ class AudioVisualTask(train_lib.Task):
                eval_num_batches: int = 16,
                shifted_frames_fraction: float = 0.0,
                summary_max_outputs: int = 2,
-               eval_target_osr_db: Optional[float] = None):
+               eval_target_osr_db: Optional[float] = None,
+               pseudo_labels: str = 'mixit'):
     """Initialises the task.
 
     Args:
@@ -901,20 +911,28 @@ class AudioVisualTask(train_lib.Task):
       eval_target_osr_db: also calibrate each validation to this median OSR
         of its off-screen MoMs and report `calibrated_snr` (select on it with
         `train.selection_metrics = ('calibrated_snr',)`); None: don't.
+      pseudo_labels: the on-screen pseudo-label of a source of a NOn or
+        on-screen-only example: 'mixit' (assigned to the primary by MixIT,
+        the papers) or 'energy_majority' (most of its energy is the
+        primary's).
 
     Raises:
-      ValueError: on an unknown classifier loss, negative weights or a
-        fraction outside [0, 1).
+      ValueError: on an unknown classifier loss or pseudo-label, negative
+        weights or a fraction outside [0, 1).
     """
     check_negative_fractions(replaced_frames_fraction,
                              shifted_frames_fraction)
     if classifier_loss not in CLASSIFIER_LOSSES:
       raise ValueError(f'classifier_loss must be one of {CLASSIFIER_LOSSES}, '
                        f'got {classifier_loss!r}.')
+    if pseudo_labels not in PSEUDO_LABELS:
+      raise ValueError(f'pseudo_labels must be one of {PSEUDO_LABELS}, got '
+                       f'{pseudo_labels!r}.')
     if mixit_weight < 0 or classifier_weight < 0:
       raise ValueError(f'Loss weights must be >= 0, got mixit_weight='
                        f'{mixit_weight}, classifier_weight={classifier_weight}.')
     self.classifier_loss = classifier_loss
+    self.pseudo_labels = pseudo_labels
     self.mixit_weight = mixit_weight
     self.classifier_weight = classifier_weight
     self.snr_max_db = snr_max_db
@@ -932,17 +950,21 @@ class AudioVisualTask(train_lib.Task):
   def loss_weights(self):
     return {'mixit': self.mixit_weight, 'classifier': self.classifier_weight}
 
-  def targets(self, mixing_matrix, labels):
+  def targets(self, mixing_matrix, labels, pseudo=None):
     """Classifier targets and which examples use the exact loss.
 
     Args:
       mixing_matrix: `[batch, 2, M]` MixIT assignment.
       labels: `[batch]` int: -1 NOn, 1 on-screen-only, 0 off-screen-only.
+      pseudo: `[batch, M]` 0/1 pseudo-labels of the primary's sources; None:
+        MixIT's assignment to the primary, `mixing_matrix[:, 0]`.
 
     Returns:
       (targets `[batch, M]` float32, exact `[batch]` bool).
     """
-    pseudo = tf.cast(mixing_matrix[:, 0, :], tf.float32)
+    if pseudo is None:
+      pseudo = mixing_matrix[:, 0, :]
+    pseudo = tf.cast(pseudo, tf.float32)
     labels = tf.cast(labels, tf.int32)[:, tf.newaxis]
     targets = tf.where(labels == 0, tf.zeros_like(pseudo), pseudo)
     return targets, labels[:, 0] >= 0
@@ -968,7 +990,13 @@ class AudioVisualTask(train_lib.Task):
     sources = tf.cast(outputs['sources'], tf.float32)
     mixit_loss, mixing = losses.mixit(batch['reference_mixtures'], sources,
                                       loss_fn=_snr_loss_fn(self.snr_max_db))
-    targets, exact = self.targets(tf.stop_gradient(mixing), labels)
+    pseudo = None
+    if self.pseudo_labels == 'energy_majority':
+      share = losses.reference_energy_share(
+          tf.stop_gradient(tf.cast(batch['reference_mixtures'], tf.float32)),
+          tf.stop_gradient(sources))
+      pseudo = tf.cast(share > 0.5, tf.float32)
+    targets, exact = self.targets(tf.stop_gradient(mixing), labels, pseudo)
     logits = tf.cast(outputs['logits'], tf.float32)
     exact_loss = losses.exact_classifier_loss(targets, logits)
     if self.classifier_loss == 'exact':

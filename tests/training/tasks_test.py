@@ -48,6 +48,45 @@ class TasksTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllEqual(targets, expected)
     self.assertAllEqual(exact, [False, True, True])
 
+  def test_energy_majority_pseudo_labels(self):
+    """Targets: which sources hold mostly the primary's energy."""
+    time = np.arange(4096) / 16000.0
+    low = np.sin(2 * np.pi * 500 * time).astype(np.float32)
+    high = np.sin(2 * np.pi * 3000 * time).astype(np.float32)
+    # Mostly low (the primary's), low, mostly high, high.
+    sources = np.stack([low + 0.3 * high, low, 0.3 * low + high, high])
+
+    class FixedModel(tf.keras.Model):
+
+      def call(self, inputs, training=None):
+        count = tf.shape(inputs['audio'])[0]
+        return {'sources': tf.tile(sources[np.newaxis], [count, 1, 1]),
+                'logits': tf.tile([[0.5, -1.0, 2.0, 0.0]], [count, 1])}
+
+    batch = {'audio': np.stack([low + high] * 3),
+             'frames': np.zeros([3, 2, 3, 3, 3], np.float32),
+             'reference_mixtures': np.stack([np.stack([low, high])] * 3),
+             'labels': np.array([1, -1, 0], np.int32)}
+    logits = np.array([0.5, -1.0, 2.0, 0.0])
+
+    def bce(targets):
+      return np.sum(np.log1p(np.exp(logits)) - targets * logits)
+
+    losses_by_labels = {}
+    for pseudo_labels in ('energy_majority', 'mixit'):
+      task = tasks.AudioVisualTask(classifier_loss='exact',
+                                   pseudo_labels=pseudo_labels)
+      losses_by_labels[pseudo_labels] = task.compute_losses(
+          FixedModel(), batch, training=False)['classifier'].numpy()
+    energy = losses_by_labels['energy_majority']
+    self.assertAllClose(energy[:2], [bce(np.array([1, 1, 0, 0]))] * 2,
+                        rtol=1e-5)
+    # Off-screen-only primaries: all 0 whatever the pseudo-labels.
+    self.assertAllClose(energy[2], bce(np.zeros(4)), rtol=1e-5)
+    self.assertAllClose(losses_by_labels['mixit'][2], energy[2], rtol=1e-5)
+    with self.assertRaisesRegex(ValueError, 'pseudo_labels must be one of'):
+      tasks.AudioVisualTask(pseudo_labels='share')
+
   @parameterized.parameters((4, 0.25, 1), (4, 0.5, 2), (8, 0.25, 2),
                             (3, 0.9, 3))
   def test_replace_frames(self, batch_size, fraction, count):
