@@ -42,7 +42,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from absl import app
 from absl import logging
@@ -87,6 +87,24 @@ def start_main(argv: Sequence[str], point: Optional[str],
     raise app.UsageError(
         f'--output_dir is required, e.g. --output_dir={example_output_dir}.')
   return True
+
+
+def flag_values(argv: Sequence[str], holders: Mapping[str, Any],
+                required: Sequence[str]) -> Dict[str, Any]:
+  """{flag: value} of `holders` (`define_flags()`), checked.
+
+  Raises:
+    app.UsageError: on positional arguments after the program name, or
+      when a `required` flag is unset or empty.
+  """
+  values = {name: holder.value for name, holder in holders.items()}
+  if len(argv) > 1:
+    raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
+  missing = [name for name in required if not values[name]]
+  if missing:
+    raise app.UsageError('Pass ' + ', '.join(f'--{name}' for name in required)
+                         + f' ({", ".join(missing)} missing).')
+  return values
 
 
 def check_choices(flag_name: str, values: Sequence[str],

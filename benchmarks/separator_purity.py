@@ -378,11 +378,8 @@ def define_flags() -> Dict[str, flags.FlagHolder]:
 
 
 def main(argv: Sequence[str], holders: Mapping[str, Any]) -> None:
-  values = {name: holder.value for name, holder in holders.items()}
-  if len(argv) > 1:
-    raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
-  if not (values['shared_dir'] and values['output_dir']):
-    raise app.UsageError('Pass --shared_dir and --output_dir.')
+  values = benchmark_utils.flag_values(argv, holders,
+                                       ('shared_dir', 'output_dir'))
   benchmark_utils.check_choices('splits', values['splits'],
                                 ['train', 'validation', 'test'])
   if values['checkpoint_every'] < 1 or values['num_moms'] < 1:

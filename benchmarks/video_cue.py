@@ -238,13 +238,8 @@ def define_flags() -> Dict[str, flags.FlagHolder]:
 
 
 def main(argv: Sequence[str], holders: Mapping[str, Any]) -> None:
-  values = {name: holder.value for name, holder in holders.items()}
-  if len(argv) > 1:
-    raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
-  if not (values['data_dir'] and values['evaluation_dirs'] and
-          values['output_dir']):
-    raise app.UsageError('Pass --data_dir, --evaluation_dirs and '
-                         '--output_dir.')
+  values = benchmark_utils.flag_values(
+      argv, holders, ('data_dir', 'evaluation_dirs', 'output_dir'))
   evaluation_dirs = {}
   for item in values['evaluation_dirs']:
     label, _, folder = item.rpartition('=')

@@ -16,6 +16,7 @@
 import json
 import os
 import sys
+import types
 
 from absl import app
 from absl.testing import parameterized
@@ -42,6 +43,18 @@ class BenchmarkUtilsTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(app.UsageError, 'Too many'):
       benchmark_utils.start_main(['prog', 'extra'], None, ran.append,
                                  '/tmp/out', '/tmp/x')
+
+  def test_flag_values_checks_required_flags_and_arguments(self):
+    holders = {'a': types.SimpleNamespace(value='x'),
+               'b': types.SimpleNamespace(value=[]),
+               'c': types.SimpleNamespace(value=3)}
+    self.assertEqual(benchmark_utils.flag_values(['prog'], holders, ['a']),
+                     {'a': 'x', 'b': [], 'c': 3})
+    with self.assertRaisesRegex(app.UsageError,
+                                r'Pass --a, --b \(b missing\)'):
+      benchmark_utils.flag_values(['prog'], holders, ['a', 'b'])
+    with self.assertRaisesRegex(app.UsageError, 'Too many'):
+      benchmark_utils.flag_values(['prog', 'extra'], holders, ['a'])
 
   def test_check_choices_names_flag_and_allowed_values(self):
     benchmark_utils.check_choices('modes', ['a'], ('a', 'b'))

@@ -17,8 +17,10 @@ import itertools
 import json
 import os
 import sys
+import types
 from unittest import mock
 
+from absl import app
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -154,6 +156,21 @@ class SeparatorPurityTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(summary['pure_fraction'], 1.0)
     self.assertEqual(summary['mixit_agrees_with_majority'], 1.0)
     self.assertGreater(summary['mixit_snr'], 25.0)
+
+
+  @parameterized.parameters(
+      (dict(shared_dir=None), '--shared_dir'),
+      (dict(splits=['train', 'dev']), "--splits value 'dev'"),
+      (dict(checkpoint_every=0), '--checkpoint_every'))
+  def test_main_refuses_bad_flags(self, overrides, message):
+    values = dict(shared_dir='/tmp/s', output_dir='/tmp/o', variant=[],
+                  steps=0, checkpoint_every=250, num_moms=8,
+                  splits=['train', 'test'], last_only=False, fast=False)
+    values.update(overrides)
+    holders = {name: types.SimpleNamespace(value=value)
+               for name, value in values.items()}
+    with self.assertRaisesRegex(app.UsageError, message):
+      separator_purity.main(['separator_purity.py'], holders)
 
 
 class SeparatorPurityRunTest(tf.test.TestCase):
