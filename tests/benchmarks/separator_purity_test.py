@@ -33,13 +33,10 @@ from audioscope import demo_lib  # pylint: disable=g-import-not-at-top,wrong-imp
 from audioscope import gin_utils  # pylint: disable=g-import-not-at-top,wrong-import-position
 from audioscope.training import train_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-_RATE = 8000
-_SAMPLES = 4096
+from tests.benchmarks import feature_synchrony_test  # pylint: disable=g-import-not-at-top,wrong-import-position
 
-
-def _tone(frequency, amplitude=1.0):
-  time = np.arange(_SAMPLES) / _RATE
-  return (amplitude * np.sin(2 * np.pi * frequency * time)).astype(np.float32)
+_SAMPLES = feature_synchrony_test._SAMPLES  # pylint: disable=protected-access
+_tone = feature_synchrony_test._tone  # pylint: disable=protected-access
 
 
 def _brute_force_remix_snr(reference_1, reference_2, sources):
