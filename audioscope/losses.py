@@ -34,13 +34,14 @@ raises `InvalidArgumentError` naming the tensor (eagerly and in graphs; XLA
 compiles the check out).
 """
 
+import functools
 import itertools
 
 import numpy as np
 import tensorflow as tf
 
-# Largest number of MixIT candidates (R ** M) that `mixit` builds; beyond it
-# the remix tensor is too large for any realistic batch.
+# Largest number of MixIT candidates (R ** M) that `mixit` searches; beyond
+# it the candidate tensors are too large for any realistic batch.
 MAX_MIXIT_CANDIDATES = 2**16
 
 
@@ -213,6 +214,52 @@ def mixit_candidates(num_references, num_sources, allowlist=None,
   return matrices.astype(np.float32)
 
 
+def _thresholded_snr_max_db(loss_fn):
+  """`snr_max_db` of `loss_fn` when it is `negative_thresholded_snr` with a
+  threshold (also as a `functools.partial` binding only that), else None."""
+  if loss_fn is negative_thresholded_snr:
+    return 30.0
+  if (isinstance(loss_fn, functools.partial) and
+      loss_fn.func is negative_thresholded_snr and not loss_fn.args and
+      set(loss_fn.keywords) <= {'snr_max_db'}):
+    return loss_fn.keywords.get('snr_max_db', 30.0)
+  return None
+
+
+def _thresholded_snr_candidate_losses(references, estimates, candidates,
+                                      snr_max_db):
+  """`negative_thresholded_snr` of every candidate remix, from inner products.
+
+  ||r - sum_m a_m s_m||^2 = ||r||^2 - 2 sum_m a_m <r, s_m>
+  + sum_mn a_m a_n <s_m, s_n>, so the C remixes are never built: the cost is
+  O(M^2 time + C R M^2) instead of O(C R M time). Float32 cancellation makes
+  the error power exact only to about 1e-7 of ||r||^2, far below the
+  threshold term tau ||r||^2 (1e-3 ||r||^2 at 30 dB): good for choosing
+  the assignment, whose loss `mixit` then computes directly.
+
+  Args:
+    references: `[batch, R, time]`.
+    estimates: `[batch, M, time]`.
+    candidates: `[C, R, M]` mixing matrices.
+    snr_max_db: the threshold (not None).
+
+  Returns:
+    `[batch, C, R]` float32 losses.
+  """
+  reference_power = tf.reduce_sum(tf.square(references), axis=-1)  # [b, R]
+  cross = tf.einsum('brt,bmt->brm', references, estimates)
+  gram = tf.einsum('bmt,bnt->bmn', estimates, estimates)
+  linear = tf.einsum('crm,brm->bcr', candidates, cross)
+  quadratic = tf.reduce_sum(
+      tf.einsum('crm,bmn->bcrn', candidates, gram) * candidates[tf.newaxis],
+      axis=-1)
+  error_power = tf.maximum(
+      reference_power[:, tf.newaxis] - 2.0 * linear + quadratic, 0.0)
+  tau = 10.0**(-float(snr_max_db) / 10.0)
+  floor = tau * reference_power[:, tf.newaxis] + 1e-8
+  return 10.0 * tf.math.log(error_power + floor) / tf.math.log(10.0)
+
+
 def mixit(reference_mixtures,
           estimates,
           loss_fn=negative_thresholded_snr,
@@ -222,17 +269,24 @@ def mixit(reference_mixtures,
 
   Every assignment of the M estimates to the R reference mixtures (R^M
   candidates, 2^M for the usual R = 2; a reference may receive no estimate)
-  is evaluated at once: the candidate mixing matrices are a constant
-  `[C, R, M]` tensor, all remixes come from one einsum, and the per-candidate
-  loss is the MEAN over references of `loss_fn` (as Google's code; the paper
-  sums, which only scales by R). The best candidate per example is the argmin
-  (ties go to the first in `itertools.product` order) and its loss is
-  gathered, so gradients flow only through the chosen assignment.
+  is scored at once against a constant `[C, R, M]` tensor of candidate
+  mixing matrices; the per-candidate loss is the MEAN over references of
+  `loss_fn` (as Google's code; the paper sums, which only scales by R). The
+  best candidate per example is the argmin (ties go to the first in
+  `itertools.product` order), and the returned loss is `loss_fn` of that
+  candidate's remix, so gradients flow only through the chosen assignment
+  (as in Google's code, which gathers the chosen loss).
 
-  Memory: the remix tensor holds batch x C x R x time float32 values, e.g.
-  128 x 16 x 2 x 80000 x 4 B = 1.3 GB for M = 4 and 5 s clips at 16 kHz, and
-  16x more for M = 8 (C = 256). Restrict the search with an allowlist or
-  denylist, or use smaller batches per replica, when this is too large.
+  The search runs on values only (no gradient is recorded for it). For
+  `negative_thresholded_snr` with a threshold (the default, also as a
+  `functools.partial` setting `snr_max_db`) the candidates' losses come from
+  the inner products of the references and estimates, without building any
+  remix: O(M^2 time) instead of O(2^M time), e.g. 6 ms instead of 0.7 s per
+  forward and backward pass for M = 8, batch 8 and 2 s clips at 16 kHz on
+  2 CPU cores. Any other `loss_fn` scores `[batch, C, R, time]` remixes
+  (1.3 GB for batch 128, M = 4 and 5 s clips at 16 kHz; 16x more for M = 8):
+  restrict the search with an allowlist or denylist, or use smaller batches,
+  when this is too large.
 
   Args:
     reference_mixtures: `[batch, R, time]` reference mixtures; row 0 is the
@@ -240,7 +294,9 @@ def mixit(reference_mixtures,
     estimates: `[batch, M, time]` separated sources, M >= R (static).
     loss_fn: `loss_fn(reference, estimate) -> loss` reducing the last axis; it
       is called with reference `[batch, 1, R, time]` and remixes
-      `[batch, C, R, time]` and must broadcast over axis 1 (all functions of
+      `[batch, C, R, time]` (the search, unless it is the thresholded SNR)
+      and with `[batch, R, time]` and the chosen remix `[batch, R, time]`, so
+      it must broadcast over the leading axes (all functions of
       `audioscope.losses` and `audioscope.metrics` do).
     allowlist: None, or assignments to restrict the search to, each a tuple
       of M reference indices or an `[R, M]` mixing matrix.
@@ -285,9 +341,16 @@ def mixit(reference_mixtures,
           message='reference_mixtures and estimates must have the same batch '
           'size and time length')
   ]):
-    remixes = tf.einsum('crm,bmt->bcrt', candidates, estimates)
-  reference_losses = tf.convert_to_tensor(
-      loss_fn(reference_mixtures[:, tf.newaxis], remixes))
+    search_references = tf.stop_gradient(reference_mixtures)
+    search_estimates = tf.stop_gradient(estimates)
+  snr_max_db = _thresholded_snr_max_db(loss_fn)
+  if snr_max_db is not None:
+    reference_losses = _thresholded_snr_candidate_losses(
+        search_references, search_estimates, candidates, snr_max_db)
+  else:
+    remixes = tf.einsum('crm,bmt->bcrt', candidates, search_estimates)
+    reference_losses = tf.convert_to_tensor(
+        loss_fn(search_references[:, tf.newaxis], remixes))
   if (reference_losses.shape.rank is not None and
       reference_losses.shape.rank != 3):
     raise ValueError(
@@ -305,8 +368,10 @@ def mixit(reference_mixtures,
                num_candidates),
       axis=-1)
   best = tf.minimum(best, num_candidates - 1)  # NaN losses from a custom fn.
-  loss = tf.gather(candidate_losses, best, axis=1, batch_dims=1)
   mixing_matrix = tf.gather(candidates, best)
+  remix = tf.einsum('brm,bmt->brt', mixing_matrix, estimates)
+  loss = tf.reduce_mean(
+      tf.cast(loss_fn(reference_mixtures, remix), tf.float32), axis=-1)
   return loss, mixing_matrix
 
 

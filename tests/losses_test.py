@@ -13,6 +13,7 @@
 # limitations under the License.
 """Tests for audioscope.losses against NumPy oracles."""
 
+import functools
 import itertools
 
 from absl.testing import parameterized
@@ -140,6 +141,52 @@ class MixitTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(loss, expected_loss, rtol=1e-4, atol=1e-4)
     self.assertAllEqual(matrix, expected_matrix)
 
+  @parameterized.named_parameters(
+      ('m2_30db', 2, 30.0), ('m4_30db', 4, 30.0), ('m8_30db', 8, 30.0),
+      ('m4_10db', 4, 10.0), ('m8_60db', 8, 60.0))
+  def test_inner_product_search_matches_remix_search(self, num_sources,
+                                                     snr_max_db):
+    # The thresholded SNR searches from inner products; a wrapped loss_fn
+    # builds every remix. Near-perfect, perfect and silent estimates.
+    rng = np.random.default_rng(10 + num_sources)
+    references = rng.normal(size=(6, 2, 64)).astype(np.float32)
+    truth = rng.integers(0, 2, size=(6, num_sources))
+    truth[:, :2] = [0, 1]  # Every reference gets an estimate.
+    estimates = np.zeros((6, num_sources, 64), np.float32)
+    for b in range(6):
+      for r in range(2):
+        chosen = np.flatnonzero(truth[b] == r)
+        if chosen.size:
+          estimates[b, chosen] += references[b, r] / chosen.size
+    noise = rng.normal(size=estimates.shape).astype(np.float32)
+    estimates[1:4] += noise[1:4] * np.float32([[[1e-4]], [[1e-2]], [[1.0]]])
+    estimates[4, 0] = 0.0  # A silent estimate: both references tie on it.
+    snr_loss = functools.partial(losses.negative_thresholded_snr,
+                                 snr_max_db=snr_max_db)
+    loss, matrix = losses.mixit(references, estimates, loss_fn=snr_loss)
+    expected_loss, expected_matrix = losses.mixit(
+        references, estimates, loss_fn=lambda r, e: snr_loss(r, e))
+    self.assertAllEqual(matrix, expected_matrix)
+    self.assertAllClose(loss, expected_loss, rtol=1e-5, atol=1e-5)
+    # Exact splits are found (example 0) and score the threshold.
+    self.assertAllEqual(matrix[0], np.stack([truth[0] == 0, truth[0] == 1]))
+    self.assertAllClose(loss[0], np.mean(
+        _np_thresholded_snr(references[0], references[0], snr_max_db)),
+                        atol=1e-3)
+
+  def test_no_threshold_searches_the_remixes(self):
+    # Without a threshold the loss floor is 1e-8: a perfect split must win.
+    rng = np.random.default_rng(12)
+    references = rng.normal(size=(2, 2, 32)).astype(np.float32)
+    estimates = np.stack([references[:, 1], references[:, 0] * 0.5,
+                          references[:, 0] * 0.5], axis=1)
+    loss, matrix = losses.mixit(
+        references, estimates,
+        loss_fn=functools.partial(losses.negative_thresholded_snr,
+                                  snr_max_db=None))
+    self.assertAllEqual(matrix, np.tile([[[0, 1, 1], [1, 0, 0]]], (2, 1, 1)))
+    self.assertAllLess(loss, -60.0)
+
   def test_three_references(self):
     rng = np.random.default_rng(3)
     references = rng.normal(size=(2, 3, 20)).astype(np.float32)
@@ -181,13 +228,16 @@ class MixitTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllEqual(matrix, expected_matrix)
     self.assertAllEqual(tf.reduce_sum(matrix, axis=-1), np.full((4, 2), 2.0))
 
-  def test_gradient_only_through_the_chosen_assignment(self):
+  @parameterized.named_parameters(
+      ('inner_product_search', losses.negative_thresholded_snr),
+      ('remix_search', lambda r, e: losses.negative_thresholded_snr(r, e)))
+  def test_gradient_only_through_the_chosen_assignment(self, loss_fn):
     rng = np.random.default_rng(7)
     references = rng.normal(size=(2, 2, 12)).astype(np.float32)
     estimates = tf.constant(rng.normal(size=(2, 4, 12)).astype(np.float32))
     with tf.GradientTape() as tape:
       tape.watch(estimates)
-      loss, matrix = losses.mixit(references, estimates)
+      loss, matrix = losses.mixit(references, estimates, loss_fn=loss_fn)
       total = tf.reduce_sum(loss)
     gradient = tape.gradient(total, estimates).numpy()
     # NumPy gradient of the loss of the fixed chosen assignment.

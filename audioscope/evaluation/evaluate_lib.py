@@ -100,7 +100,7 @@ ON_SCREEN_LABEL = 1
 OFF_SCREEN_LABEL = 0
 UNLABELLED = -1
 ACTIVITY_THRESHOLD = metrics.ACTIVITY_THRESHOLD
-# Examples per losses.mixit call (its remix tensor is chunk x 2^M x 2 x time).
+# Examples per losses.mixit call (bounds its memory for a custom loss_fn).
 _MIXIT_CHUNK = 16
 
 SUMMARY_FILE = 'summary.json'
