@@ -48,6 +48,12 @@ clip 1's) and evaluated on MoMs of test clips, in four conditions:
 The two clip conditions are also scored on the separator's sources of the
 test MoMs (trained on clean clips, applied to separated sources).
 
+With `--audioscope_dir` (a demo's output folder, e.g. the same as
+`--shared_dir`), the separator and the two trunks are those of its trained
+AudioScopeV2 (fine-tuned with the classifier) instead of the pre-trained
+ones: does what the full system's training does to its features help or
+hurt a module that learns from them?
+
 Reported per condition, on 512 test MoMs with an on-screen-only clip 1
 (half of them with their video replaced by another on-screen-only clip's):
 the power-weighted AUC within MoM of the true-video MoMs against the MixIT
@@ -69,6 +75,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 from absl import app
 from absl import flags
 from absl import logging
+import gin
 import numpy as np
 import tensorflow as tf
 
@@ -420,6 +427,10 @@ def markdown(results: Mapping[str, Any]) -> str:
            'replaced video. Within-MoM AUC: power-weighted, true video; '
            "replaced drop: median logit of clip 1's sound with its own video "
            'minus with another on-screen clip\'s.', '']
+  if results.get('audioscope_checkpoint'):
+    lines += ['Separator and trunks: the trained AudioScopeV2 '
+              f"`{results['audioscope_checkpoint']}` (fine-tuned), with the "
+              'pre-trained coincidence head.', '']
   separation = results['separation']
   lines += [f"Separator's active sources on the test MoMs: "
             f"{separation['num_sources']}, of which "
@@ -499,13 +510,19 @@ def run(shared_dir: str, output_dir: str, alignment: str = 'separable_sa',
         eval_every: int = 250, num_train_moms: int = 1536,
         num_test_moms: int = 512, conditions: Sequence[str] = (),
         fast: bool = False, seed: int = 0,
-        deterministic: bool = True) -> Dict[str, Any]:
+        deterministic: bool = True,
+        audioscope_dir: Optional[str] = None) -> Dict[str, Any]:
   """Caches the features (once) and trains every condition; the results.
 
   The features are kept in `<output_dir>/features.npz` and read again by a
   later run with the same checkpoints, MoM counts and seed. With
   `deterministic`, TF's op determinism is on (as in the demo's training),
   so a rerun on one machine repeats the numbers.
+
+  With `audioscope_dir` (a demo's output folder whose AudioScopeV2 stage is
+  trained), the separator and both trunks are that model's, as fine-tuned
+  with the classifier (its evaluated checkpoint), instead of the
+  pre-trained ones; the coincidence head stays the pre-trained one.
   """
   start = time.monotonic()
   if deterministic:
@@ -518,13 +535,26 @@ def run(shared_dir: str, output_dir: str, alignment: str = 'separable_sa',
                        shared_dir=shared_dir)
   coincidence, coincidence_prefix = demo.restore_coincidence()
   separator, separator_prefix = demo.restore_separator()
+  audio_trunk, video_trunk = (coincidence.audio_embedding,
+                              coincidence.video_embedding)
+  audioscope_prefix = None
+  if audioscope_dir:
+    trained = demo_lib.Demo(audioscope_dir, config)
+    try:
+      model, audioscope_prefix, _ = trained.restore_audioscope()
+    finally:
+      gin.clear_config()
+    separator, audio_trunk, video_trunk = (
+        model.separator, model.audio_embedding, model.video_embedding)
+    separator_prefix = coincidence_prefix = audioscope_prefix
+    logging.info('Separator and trunks of %s.', audioscope_prefix)
 
   def embed_audio(sources, num_frames):
-    return coincidence.audio_embedding(tf.constant(sources, tf.float32),
-                                       num_frames, training=False).numpy()
+    return audio_trunk(tf.constant(sources, tf.float32), num_frames,
+                       training=False).numpy()
 
   def embed_video(frames):
-    return coincidence.video_embedding(frames, training=False).numpy()
+    return video_trunk(frames, training=False).numpy()
 
   cache = os.path.join(output_dir, FEATURES_FILE)
   cache_key = np.array([separator_prefix, coincidence_prefix,
@@ -555,6 +585,7 @@ def run(shared_dir: str, output_dir: str, alignment: str = 'separable_sa',
       'deterministic': deterministic,
       'shared_dir': shared_dir, 'separator_checkpoint': separator_prefix,
       'coincidence_checkpoint': coincidence_prefix,
+      'audioscope_checkpoint': audioscope_prefix,
       'separation': separation_summary(features['test']),
       'coincidence_head': {
           kind: {split: evaluate_scores(head_scores, features[split], kind)
@@ -592,6 +623,10 @@ def define_flags() -> Dict[str, flags.FlagHolder]:
           f'{[c[0] for c in CONDITIONS]}).'),
       'fast': flags.DEFINE_bool('fast', False, "Shared stages of the demo's "
                                 '--fast budget (tiny shapes).'),
+      'audioscope_dir': flags.DEFINE_string(
+          'audioscope_dir', None, "A demo's output folder with a trained "
+          "AudioScopeV2 stage: embed with that model's fine-tuned separator "
+          'and trunks instead of the pre-trained ones.'),
   }
 
 
@@ -603,7 +638,8 @@ def main(argv: Sequence[str], holders: Mapping[str, Any]) -> None:
   results = run(values['shared_dir'], values['output_dir'],
                 values['alignment'], values['steps'], values['batch_size'],
                 values['learning_rate'], values['eval_every'],
-                conditions=values['conditions'], fast=values['fast'])
+                conditions=values['conditions'], fast=values['fast'],
+                audioscope_dir=values['audioscope_dir'])
   benchmark_utils.write_report(values['output_dir'], RESULTS_FILE,
                                MARKDOWN_FILE, results, markdown(results))
 

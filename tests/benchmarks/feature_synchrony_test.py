@@ -20,12 +20,15 @@ import types
 
 from absl import app
 from absl.testing import parameterized
+import gin
 import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 os.pardir, os.pardir, 'benchmarks'))
 import feature_synchrony  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+from audioscope import demo_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 _RATE = 8000
 _SAMPLES = 4096
@@ -290,6 +293,43 @@ class FeatureSynchronyTest(parameterized.TestCase, tf.test.TestCase):
     with self.assertRaisesRegex(app.UsageError, '--shared_dir'):
       feature_synchrony.main(['feature_synchrony.py'], holders)
 
+
+class FeatureSynchronyRunTest(tf.test.TestCase):
+
+  def test_fine_tuned_separator_and_trunks_replace_the_pre_trained(self):
+    shared = self.create_tempdir().full_path
+    config = demo_lib.fast_config()
+    demo_lib.Demo(shared, config).run(last_stage='audioscope')
+    kwargs = dict(steps=2, eval_every=2, num_train_moms=4, num_test_moms=4,
+                  conditions=['sources_mixit'], fast=True)
+    outputs = {}
+    for name, audioscope_dir in (('pre_trained', None),
+                                 ('fine_tuned', shared)):
+      outputs[name] = self.create_tempdir().full_path
+      results = feature_synchrony.run(shared, outputs[name],
+                                      audioscope_dir=audioscope_dir, **kwargs)
+      self.assertIn('sources_mixit', results['conditions'])
+    trained, prefix, _ = demo_lib.Demo(shared, config).restore_audioscope()
+    gin.clear_config()
+    self.assertEqual(results['audioscope_checkpoint'], prefix)
+    self.assertEqual(results['separator_checkpoint'], prefix)
+    self.assertIn('fine-tuned', feature_synchrony.markdown(results))
+    # The cached features are the fine-tuned model's own.
+    features = {
+        name: np.load(os.path.join(path, feature_synchrony.FEATURES_FILE))
+        for name, path in outputs.items()}
+    audio, video, _ = feature_synchrony.clip_arrays(
+        demo_lib.Demo(shared, config), 'test',
+        lambda frames: trained.video_embedding(frames, training=False))
+    clip_audio = trained.audio_embedding(
+        tf.constant(audio[:, np.newaxis]), video.shape[2], training=False)
+    self.assertAllClose(features['fine_tuned']['test/video'], video,
+                        atol=1e-5)
+    self.assertAllClose(features['fine_tuned']['test/clip_audio'],
+                        clip_audio, atol=1e-5)
+    for name in ('video', 'clip_audio', 'source_rms'):
+      self.assertNotAllClose(features['fine_tuned'][f'test/{name}'],
+                             features['pre_trained'][f'test/{name}'])
 
 if __name__ == '__main__':
   tf.test.main()
