@@ -419,7 +419,10 @@ def _format(value, digits: int = 2) -> str:
 
 def markdown(results: Mapping[str, Any]) -> str:
   """The report: separation, reference, and every condition's last step."""
-  lines = ['# Learning synchrony from the pre-trained features', '',
+  features = ('a trained AudioScopeV2\'s fine-tuned features'
+              if results.get('audioscope_checkpoint') else
+              'the pre-trained features')
+  lines = [f'# Learning synchrony from {features}', '',
            f"Module `{results['alignment']}`, {results['steps']} steps of "
            f"{results['batch_size']} MoMs, learning rate "
            f"{results['learning_rate']}; test: {results['num_eval']} MoMs of "
