@@ -281,9 +281,10 @@ def mixit(reference_mixtures,
   `negative_thresholded_snr` with a threshold (the default, also as a
   `functools.partial` setting `snr_max_db`) the candidates' losses come from
   the inner products of the references and estimates, without building any
-  remix: O(M^2 time) instead of O(2^M time), e.g. 6 ms instead of 0.7 s per
-  forward and backward pass for M = 8, batch 8 and 2 s clips at 16 kHz on
-  2 CPU cores. Any other `loss_fn` scores `[batch, C, R, time]` remixes
+  remix: O(M^2 time) instead of O(2^M time), e.g. 12 ms instead of 0.26 s
+  (0.67 s when the gradient also went through every remix) per forward and
+  backward pass for M = 8, batch 8 and 2 s clips at 16 kHz on 2 CPU cores
+  (`benchmarks/mixit_search.py`). Any other `loss_fn` scores `[batch, C, R, time]` remixes
   (1.3 GB for batch 128, M = 4 and 5 s clips at 16 kHz; 16x more for M = 8):
   restrict the search with an allowlist or denylist, or use smaller batches,
   when this is too large.
