@@ -35,6 +35,7 @@ compiles the check out).
 """
 
 import functools
+import inspect
 import itertools
 
 import numpy as np
@@ -217,12 +218,14 @@ def mixit_candidates(num_references, num_sources, allowlist=None,
 def _thresholded_snr_max_db(loss_fn):
   """`snr_max_db` of `loss_fn` when it is `negative_thresholded_snr` with a
   threshold (also as a `functools.partial` binding only that), else None."""
+  default = inspect.signature(
+      negative_thresholded_snr).parameters['snr_max_db'].default
   if loss_fn is negative_thresholded_snr:
-    return 30.0
+    return default
   if (isinstance(loss_fn, functools.partial) and
       loss_fn.func is negative_thresholded_snr and not loss_fn.args and
       set(loss_fn.keywords) <= {'snr_max_db'}):
-    return loss_fn.keywords.get('snr_max_db', 30.0)
+    return loss_fn.keywords.get('snr_max_db', default)
   return None
 
 
@@ -284,10 +287,10 @@ def mixit(reference_mixtures,
   remix: O(M^2 time) instead of O(2^M time), e.g. 12 ms instead of 0.26 s
   (0.67 s when the gradient also went through every remix) per forward and
   backward pass for M = 8, batch 8 and 2 s clips at 16 kHz on 2 CPU cores
-  (`benchmarks/mixit_search.py`). Any other `loss_fn` scores `[batch, C, R, time]` remixes
-  (1.3 GB for batch 128, M = 4 and 5 s clips at 16 kHz; 16x more for M = 8):
-  restrict the search with an allowlist or denylist, or use smaller batches,
-  when this is too large.
+  (`benchmarks/mixit_search.py`). Any other `loss_fn` scores
+  `[batch, C, R, time]` remixes (1.3 GB for batch 128, M = 4 and 5 s clips
+  at 16 kHz; 16x more for M = 8): restrict the search with an allowlist or
+  denylist, or use smaller batches, when this is too large.
 
   Args:
     reference_mixtures: `[batch, R, time]` reference mixtures; row 0 is the

@@ -537,11 +537,12 @@ def run(shared_dir: str, output_dir: str, alignment: str = 'separable_sa',
   demo = demo_lib.Demo(os.path.join(output_dir, 'restore'), config,
                        shared_dir=shared_dir)
   coincidence, coincidence_prefix = demo.restore_coincidence()
-  separator, separator_prefix = demo.restore_separator()
   audio_trunk, video_trunk = (coincidence.audio_embedding,
                               coincidence.video_embedding)
   audioscope_prefix = None
-  if audioscope_dir:
+  if not audioscope_dir:
+    separator, separator_prefix = demo.restore_separator()
+  else:
     trained = demo_lib.Demo(audioscope_dir, config)
     try:
       model, audioscope_prefix, _ = trained.restore_audioscope()
