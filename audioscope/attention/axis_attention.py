@@ -209,7 +209,7 @@ def masked_softmax_attention(query, key, value, key_mask=None, dropout=None,
 def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
                               query_chunk_size=1024, key_chunk_size=1024,
                               same_time_bias=None, query_times=None,
-                              key_times=None):
+                              key_times=None, recompute_gradients=True):
   """Memory-efficient attention, numerically equal to the plain version.
 
   Never materialises the [batch', H, L_q, L_v] weights: the largest
@@ -219,8 +219,8 @@ def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
   softmax: a running maximum, a running denominator and a running weighted
   sum of the values, rescaled whenever the maximum grows. The last chunks may
   be shorter (no padding). Without dropout, each query chunk is wrapped in
-  `tf.recompute_grad`, so the backward pass recomputes a chunk's weights
-  instead of storing all of them.
+  `tf.recompute_grad` (unless `recompute_gradients` is False), so the
+  backward pass recomputes a chunk's weights instead of storing all of them.
 
   Args:
     query: [batch', H, L_q, key_dim], already scaled by 1/sqrt(key_dim).
@@ -234,6 +234,10 @@ def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
     same_time_bias: optional [H] logits added where query and key times are
       equal (see `same_time_logit_bias`); needs `query_times` [L_q] and
       `key_times` [L_v].
+    recompute_gradients: wrap each query chunk in `tf.recompute_grad` (when
+      there is no dropout). The forward values are the same either way; turn
+      it off where no gradient is taken (inference, export), where the
+      wrapper only adds a custom gradient that a SavedModel cannot store.
 
   Returns:
     [batch', H, L_q, value_dim]. Query rows without any valid key give zeros.
@@ -306,7 +310,7 @@ def chunked_softmax_attention(query, key, value, key_mask=None, dropout=None,
     # Rows without a valid key have sum 0 and accumulator 0: output 0.
     return accumulator / tf.maximum(running_sum, tf.constant(1e-30, dtype))
 
-  if dropout is None:
+  if dropout is None and recompute_gradients:
     # Recompute each chunk's weights in the backward pass instead of storing
     # them. With dropout the random mask would differ on recomputation.
     attend = tf.recompute_grad(attend_query_chunk)
@@ -679,7 +683,8 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
       key: optional [batch, X_v, T_v, D_v]; defaults to `value`.
       query_mask: optional query validity mask, [batch, T_q] or
         [batch, X_q, T_q].
-      training: whether dropout is active.
+      training: whether dropout is active. False also skips the chunked
+        path's `tf.recompute_grad` wrapper (no gradient is taken).
 
     Returns:
       [batch, X_q, T_q, output_dim or D_q].
@@ -728,7 +733,10 @@ class MultiHeadAxisAttention(tf.keras.layers.Layer):
       return chunked_softmax_attention(
           canonical_q, canonical_k, canonical_v, key_mask, dropout_fn,
           query_chunk_size=query_chunk, key_chunk_size=key_chunk,
-          same_time_bias=bias, query_times=query_times, key_times=key_times)
+          same_time_bias=bias, query_times=query_times, key_times=key_times,
+          # Inference takes no gradient, and a SavedModel cannot store the
+          # wrapper's custom gradient (it warns on every load).
+          recompute_gradients=training is not False)
 
     if self.implementation == 'plain':
       attended = plain()

@@ -691,7 +691,8 @@ def load_saved_model(export_dir: str) -> InferenceModel:
   """Loads an audioscope SavedModel and checks its format version.
 
   Args:
-    export_dir: a folder written by `export_saved_model`.
+    export_dir: a folder written by `export_saved_model`, or a folder whose
+      `saved_model` subfolder is one (the demo's `export` folder).
 
   Returns:
     An `InferenceModel`.
@@ -701,6 +702,11 @@ def load_saved_model(export_dir: str) -> InferenceModel:
     IncompatibleSavedModelError: not an audioscope export, or one of another
       format version.
   """
+  nested = os.path.join(export_dir, 'saved_model')
+  if (not tf.io.gfile.exists(os.path.join(export_dir, 'saved_model.pb')) and
+      tf.io.gfile.exists(os.path.join(nested, 'saved_model.pb'))):
+    logging.info('Loading the SavedModel in %s.', nested)
+    export_dir = nested
   if not tf.io.gfile.exists(os.path.join(export_dir, 'saved_model.pb')):
     raise FileNotFoundError(
         f'No SavedModel in {export_dir!r} (no saved_model.pb); export one '

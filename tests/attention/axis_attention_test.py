@@ -193,6 +193,48 @@ class MultiHeadAxisAttentionTest(parameterized.TestCase, tf.test.TestCase):
     for plain_grad, chunked_grad in zip(*gradients):
       self.assertAllClose(chunked_grad, plain_grad, atol=1e-5, rtol=1e-5)
 
+  def test_recompute_gradients_off_gives_same_values_and_gradients(self):
+    rng = np.random.default_rng(5)
+    query, key, value = (tf.constant(rng.normal(size=(2, 2, 5, 4)),
+                                     tf.float32) for _ in range(3))
+    results = []
+    for recompute in (True, False):
+      with tf.GradientTape() as tape:
+        tape.watch([query, key, value])
+        output = axis_attention.chunked_softmax_attention(
+            query, key, value, query_chunk_size=2, key_chunk_size=3,
+            recompute_gradients=recompute)
+        loss = tf.reduce_sum(tf.sin(output))
+      results.append([output] + tape.gradient(loss, [query, key, value]))
+    for with_recompute, without in zip(*results):
+      self.assertAllClose(without, with_recompute, atol=1e-6, rtol=1e-6)
+
+  @parameterized.named_parameters(('inference', False), ('training', True))
+  def test_saved_model_stores_no_custom_gradient_in_inference(self, training):
+    # recompute_grad's custom gradient cannot be saved, and every load of
+    # such a SavedModel warns once per function; inference skips it.
+    layer = axis_attention.MultiHeadAxisAttention(
+        2, 4, ('X', 'T'), implementation='chunked', query_chunk_size=2,
+        key_chunk_size=2)
+    inputs = tf.zeros((1, 2, 3, 8))
+    layer(inputs, inputs)
+    module = tf.Module()
+    module.layer = layer
+    module.attend = tf.function(
+        lambda x: layer(x, x, training=training),
+        input_signature=[tf.TensorSpec([None, 2, None, 8], tf.float32)])
+    export_dir = self.create_tempdir().full_path
+    tf.saved_model.save(module, export_dir)
+    if training:
+      with self.assertLogs(level='WARNING') as logs:
+        loaded = tf.saved_model.load(export_dir)
+      self.assertIn('custom gradients', '\n'.join(logs.output))
+    else:
+      with self.assertNoLogs(level='WARNING'):
+        loaded = tf.saved_model.load(export_dir)
+    self.assertAllClose(loaded.attend(inputs + 1.0),
+                        layer(inputs + 1.0, inputs + 1.0))
+
   @parameterized.named_parameters(('equal', False), ('unequal', True))
   def test_same_time_bias_matches_numpy_oracle(self, unequal):
     rng = np.random.default_rng(11)

@@ -15,6 +15,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -160,6 +161,18 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
       export_lib.load_saved_model(bad_dir)
     with self.assertRaisesRegex(FileNotFoundError, 'No SavedModel'):
       export_lib.load_saved_model(os.path.join(self.tmp, 'missing'))
+
+  def test_loads_from_the_folder_above_a_saved_model_subfolder(self):
+    # The demo writes its SavedModel to export/saved_model.
+    parent = os.path.join(self.tmp, 'demo_export')
+    shutil.copytree(self.export_dir, os.path.join(parent, 'saved_model'))
+    loaded = export_lib.load_saved_model(parent)
+    self.assertEqual(loaded.source, os.path.join(parent, 'saved_model'))
+    self.assertAllClose(loaded.calibration_offset, 0.3)
+    audio = np.random.default_rng(2).normal(size=(1, 32000)).astype(
+        np.float32)
+    self.assertAllClose(loaded.separate(audio), self.loaded.separate(audio),
+                        atol=1e-6)
 
   @parameterized.named_parameters(('5s', 5.0, 3), ('23s', 23.0, 15))
   def test_separate_mp4(self, seconds, num_windows):
