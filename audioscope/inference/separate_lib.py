@@ -80,11 +80,15 @@ class OperatingPointError(ValueError):
   """An operating point (theta or OSR target) the model cannot take."""
 
 
+class NonFiniteAudioError(ValueError):
+  """The input's audio holds NaN or Inf samples (a float WAV can)."""
+
+
 # What a missing, unreadable or unsuitable input or model raises (the
 # command-line tool reports these in one line, without a traceback).
 INPUT_ERRORS = (VideoReadError, UnsupportedRateError,
                 IncompatibleSavedModelError, FileNotFoundError,
-                OperatingPointError)
+                OperatingPointError, NonFiniteAudioError)
 
 
 @dataclasses.dataclass
@@ -579,9 +583,19 @@ def separate_file(model: export_lib.InferenceModel,
         'original_sample_rate': int(original_rate),
         'original_num_channels': int(audio.shape[0]),
         'mixed_to_mono': audio.shape[0] > 1, 'notes': []})
+  input_name = video_path or audio_path
+  finite = np.isfinite(inputs.audio)
+  if not np.all(finite):
+    first = int(np.argmin(finite))
+    raise NonFiniteAudioError(
+        f'The audio of {input_name!r} has {int(np.sum(~finite))} NaN or Inf '
+        f'samples (the first at {first / rate:.3f} s after resampling); '
+        're-encode it or replace them (e.g. numpy.nan_to_num) first.')
   if not np.any(inputs.audio):
     logging.warning('The audio of %s is silent; the outputs will be too.',
-                    video_path or audio_path)
+                    input_name)
+    inputs.info['notes'].append(
+        'The audio is silent (every sample is 0), so every output is too.')
   for note in inputs.info['notes']:
     logging.info('%s', note)
   window_seconds, overlap_seconds = default_windows(model, window_seconds,

@@ -23,6 +23,7 @@ import tempfile
 from absl.testing import parameterized
 import gin
 import numpy as np
+from scipy.io import wavfile as scipy_wavfile
 import tensorflow as tf
 
 from audioscope import model as model_lib
@@ -276,11 +277,35 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
         (dict(input_path=junk, saved_model=self.export_dir),
          separate_lib.UnreadableVideoError, 'not a readable media file'),
     ]
+    # A float WAV can hold NaN; it is refused before anything is written.
+    frames_dir = os.path.join(self.tmp, 'nan_frames')
+    os.makedirs(frames_dir, exist_ok=True)
+    for index in range(8):
+      tf.io.write_file(os.path.join(frames_dir, f'{index:03d}.png'),
+                       tf.io.encode_png(tf.fill([16, 16, 3], tf.constant(index * 30, tf.uint8))))
+    audio = (0.1 * np.random.default_rng(0).normal(size=16000)).astype(
+        np.float32)
+    audio[8000:8010] = np.nan
+    nan_wav = os.path.join(self.tmp, 'nan.wav')
+    scipy_wavfile.write(nan_wav, 16000, audio)
+    cases.append((dict(input_path=nan_wav, saved_model=self.export_dir,
+                       frames_dir=frames_dir),
+                  separate_lib.NonFiniteAudioError,
+                  r'nan.wav.* has 10 NaN or Inf samples \(the first at '
+                  r'0.500 s'))
     for kwargs, error, message in cases:
       with self.assertRaisesRegex(error, message):
         separate_lib.run_separation(output_dir=out, **kwargs)
       self.assertIsInstance(error(''), separate_lib.INPUT_ERRORS)
     self.assertFalse(os.path.exists(out))
+    # Silent audio is separated (into silence) and says so.
+    zeros_wav = os.path.join(self.tmp, 'zeros.wav')
+    scipy_wavfile.write(zeros_wav, 16000, np.zeros(16000, np.float32))
+    report = separate_lib.run_separation(
+        zeros_wav, os.path.join(self.tmp, 'zeros_out'),
+        saved_model=self.export_dir, frames_dir=frames_dir, progress=False)
+    self.assertIn('The audio is silent (every sample is 0), so every output '
+                  'is too.', report['notes'])
 
   def test_a_folder_of_videos_is_separated_resumably(self):
     folder = os.path.join(self.tmp, 'videos')
