@@ -954,9 +954,17 @@ def format_report(summary: Dict[str, Any]) -> str:
   if summary.get('machine'):
     lines.append(f"Machine: {machine.describe(summary['machine'])}")
   lines += ['', '## Artefacts', '']
-  for name, value in sorted(summary['artefacts'].items()):
+  artefacts = summary['artefacts']
+  for name, value in sorted(artefacts.items()):
     if isinstance(value, str):
       lines.append(f'* {name}: {value}')
+  if isinstance(artefacts.get('saved_model'), str):
+    lines += ['', '## Next', '',
+              'Separate a video of your own with the exported model (any '
+              'length, sample rate and frame rate; --target_osr_db=10 '
+              'suppresses off-screen sound more):', '',
+              f"  audioscope_separate --saved_model={artefacts['saved_model']}"
+              ' --input=YOUR_VIDEO.mp4 --output_dir=YOUR_OUTPUT_DIR']
   return '\n'.join(lines)
 
 

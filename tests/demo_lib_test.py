@@ -32,6 +32,7 @@ from audioscope.data import video_io
 from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
 from audioscope.inference import export_lib
+from audioscope.inference import separate_lib
 from audioscope.training import tasks
 from audioscope.training import train_lib
 
@@ -372,6 +373,20 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertTrue(all(math.isfinite(x) for x in numbers))
     report = demo_lib.format_report(summary)
     self.assertIn(artefacts['saved_model'], report)
+    # The report's closing command separates a video with the export.
+    command = [line.split() for line in report.splitlines()
+               if line.strip().startswith('audioscope_separate ')][-1]
+    saved_model = [arg.split('=', 1)[1] for arg in command
+                   if arg.startswith('--saved_model=')][0]
+    separated = separate_lib.run_separation(
+        artefacts['demo_video'], os.path.join(output_dir, 'next_command'),
+        saved_model=saved_model, progress=False)
+    with open(artefacts['separation_json']) as f:
+      demo_separation = json.load(f)
+    self.assertAllClose(
+        [source['on_screen_probability'] for source in separated['sources']],
+        [source['on_screen_probability']
+         for source in demo_separation['sources']], atol=1e-5)
 
     # restore_separator gives the pre-trained separator: the weights that
     # AudioScopeV2.load_separator_checkpoint reads from the same stage.
