@@ -105,19 +105,22 @@ def run(argv) -> None:
   if not _MODEL_DIR.value and not _SAVED_MODEL.value:
     raise app.UsageError('Give --model_dir (with --checkpoint) or '
                          '--saved_model.')
+  from audioscope.bin import user_errors  # pylint: disable=g-import-not-at-top
   from audioscope.evaluation import evaluate_lib  # pylint: disable=g-import-not-at-top
 
-  summary = evaluate_lib.run_evaluation(
-      output_dir=_OUTPUT_DIR.value,
-      model_dir=_MODEL_DIR.value,
-      checkpoint=_CHECKPOINT.value,
-      saved_model=_SAVED_MODEL.value,
-      gin_files=_GIN_FILE.value,
-      gin_params=_GIN_PARAM.value,
-      target_osr_db=_TARGET_OSR_DB.value,
-      calibrate_on=_CALIBRATE_ON.value,
-      max_examples=_MAX_EXAMPLES.value,
-      probe_negatives=_PROBE_NEGATIVES.value)
+  # A missing model, checkpoint, gin file or data set: its message alone.
+  with user_errors.exit_on('audioscope_eval'):
+    summary = evaluate_lib.run_evaluation(
+        output_dir=_OUTPUT_DIR.value,
+        model_dir=_MODEL_DIR.value,
+        checkpoint=_CHECKPOINT.value,
+        saved_model=_SAVED_MODEL.value,
+        gin_files=_GIN_FILE.value,
+        gin_params=_GIN_PARAM.value,
+        target_osr_db=_TARGET_OSR_DB.value,
+        calibrate_on=_CALIBRATE_ON.value,
+        max_examples=_MAX_EXAMPLES.value,
+        probe_negatives=_PROBE_NEGATIVES.value)
   logging.info('Evaluation results:\n%s',
                evaluate_lib.markdown_report(summary))
 

@@ -84,19 +84,22 @@ def run(argv) -> None:
     raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
   if not _MODEL_DIR.value:
     raise app.UsageError('--model_dir is required (the training folder).')
+  from audioscope.bin import user_errors  # pylint: disable=g-import-not-at-top
   from audioscope.inference import export_lib  # pylint: disable=g-import-not-at-top
   frame_size = None
   if _FRAME_SIZE.value:
     if len(_FRAME_SIZE.value) != 2:
       raise app.UsageError('--frame_size is height,width, e.g. 128,128.')
     frame_size = tuple(int(v) for v in _FRAME_SIZE.value)
-  export_dir = export_lib.export_from_model_dir(
-      _MODEL_DIR.value, _EXPORT_DIR.value, checkpoint=_CHECKPOINT.value,
-      gin_files=_GIN_FILE.value, gin_params=_GIN_PARAM.value,
-      calibration_offset=_CALIBRATION_OFFSET.value,
-      model_type=_MODEL_TYPE.value, frame_size=frame_size,
-      calibration_curve=_CALIBRATION_CURVE.value,
-      target_osr_db=_TARGET_OSR_DB.value)
+  # A missing model folder, checkpoint, gin file or curve: its message alone.
+  with user_errors.exit_on('audioscope_export'):
+    export_dir = export_lib.export_from_model_dir(
+        _MODEL_DIR.value, _EXPORT_DIR.value, checkpoint=_CHECKPOINT.value,
+        gin_files=_GIN_FILE.value, gin_params=_GIN_PARAM.value,
+        calibration_offset=_CALIBRATION_OFFSET.value,
+        model_type=_MODEL_TYPE.value, frame_size=frame_size,
+        calibration_curve=_CALIBRATION_CURVE.value,
+        target_osr_db=_TARGET_OSR_DB.value)
   logging.info('SavedModel written to %s', export_dir)
   print(export_dir)
 

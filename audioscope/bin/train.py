@@ -87,12 +87,18 @@ def run(argv) -> None:
   from audioscope.training import strategy as strategy_lib  # pylint: disable=g-import-not-at-top
   from audioscope.training import train_lib  # pylint: disable=g-import-not-at-top
 
+  from audioscope.bin import user_errors  # pylint: disable=g-import-not-at-top
+
   strategy = strategy_lib.get_strategy(
       tpu=_TPU.value, strategy=_STRATEGY.value,
       num_logical_cpu_devices=_NUM_LOGICAL_CPU_DEVICES.value)
-  gin_utils.parse_gin(_GIN_FILE.value, _GIN_PARAM.value,
-                      model_dir=_MODEL_DIR.value)
-  trainer = train_lib.train(model_dir=_MODEL_DIR.value, strategy=strategy)
+  # A missing gin file, data set or checkpoint, or a binding gin cannot
+  # apply, ends the command with its message alone.
+  with user_errors.exit_on('audioscope_train', user_errors.config_errors()):
+    gin_utils.parse_gin(_GIN_FILE.value, _GIN_PARAM.value,
+                        model_dir=_MODEL_DIR.value)
+  with user_errors.exit_on('audioscope_train'):
+    trainer = train_lib.train(model_dir=_MODEL_DIR.value, strategy=strategy)
   logging.info('Training finished at step %d.', trainer.step)
 
 

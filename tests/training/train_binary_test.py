@@ -54,6 +54,26 @@ class TrainBinaryTest(parameterized.TestCase, tf.test.TestCase):
       with self.assertRaisesRegex(Exception, 'Too many command-line'):
         train_bin.run(['audioscope_train', 'extra'])
 
+  @parameterized.named_parameters(
+      ('missing_gin_file', ['papers/no_such.gin'], [],
+       'audioscope_train: Unable to open file: papers/no_such.gin'),
+      ('unknown_parameter', ['test/tiny_toy.gin'], ['train.num_stepz = 2'],
+       "audioscope_train: Configurable 'train' doesn't have a parameter "
+       "named 'num_stepz'"),
+      ('missing_data', ['training/separator_pretraining.gin',
+                        'datasets/synthetic.gin'],
+       ["DATA_DIR = '/no/such/data'", 'train.num_steps = 2'],
+       "audioscope_train: No TFRecord file matches '/no/such/data/"),
+  )
+  def test_command_line_mistakes_end_in_one_message(self, gin_files,
+                                                    gin_params, message):
+    with flagsaver.flagsaver(
+        model_dir=self.create_tempdir().full_path, gin_file=gin_files,
+        gin_param=gin_params):
+      with self.assertRaises(SystemExit) as raised:
+        train_bin.run(['audioscope_train'])
+    self.assertStartsWith(str(raised.exception), message)
+
   def test_model_dir_is_required(self):
     with flagsaver.flagsaver(model_dir=None):
       with self.assertRaisesRegex(Exception, '--model_dir is required'):
