@@ -107,8 +107,11 @@ def run(argv) -> None:
     raise app.UsageError('--input and --output_dir are required.')
   if bool(_SAVED_MODEL.value) == bool(_MODEL_DIR.value):
     raise app.UsageError('Pass exactly one of --saved_model and --model_dir.')
+  from audioscope.bin import user_errors  # pylint: disable=g-import-not-at-top
   from audioscope.inference import separate_lib  # pylint: disable=g-import-not-at-top
-  try:
+  # The user's input or model path: the message names the problem and the
+  # fix, and a traceback would bury it.
+  with user_errors.exit_on('audioscope_separate', separate_lib.INPUT_ERRORS):
     report = separate_lib.run_separation(
         _INPUT.value, _OUTPUT_DIR.value, saved_model=_SAVED_MODEL.value,
         model_dir=_MODEL_DIR.value, checkpoint=_CHECKPOINT.value,
@@ -119,10 +122,6 @@ def run(argv) -> None:
         progress=_PROGRESS.value,
         calibration_offset=_CALIBRATION_OFFSET.value,
         target_osr_db=_TARGET_OSR_DB.value)
-  except separate_lib.INPUT_ERRORS as e:
-    # The user's input or model path: the message names the problem and
-    # the fix, and a traceback would bury it.
-    raise SystemExit(f'audioscope_separate: {e}') from None
   if 'inputs' in report:  # A folder or pattern of videos.
     print(_OUTPUT_DIR.value)
     if report['num_failed']:
