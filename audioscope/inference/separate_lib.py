@@ -84,11 +84,15 @@ class NonFiniteAudioError(ValueError):
   """The input's audio holds NaN or Inf samples (a float WAV can)."""
 
 
+class FrameImageError(ValueError):
+  """A frame image cannot be decoded, or differs in size from the first."""
+
+
 # What a missing, unreadable or unsuitable input or model raises (the
 # command-line tool reports these in one line, without a traceback).
 INPUT_ERRORS = (VideoReadError, UnsupportedRateError,
                 IncompatibleSavedModelError, FileNotFoundError,
-                OperatingPointError, NonFiniteAudioError)
+                OperatingPointError, NonFiniteAudioError, FrameImageError)
 
 
 @dataclasses.dataclass
@@ -142,6 +146,18 @@ def resize_frames(frames: np.ndarray, frame_size: Tuple[int, int],
       (0,) + tuple(frame_size) + (3,), np.uint8)
 
 
+def _aspect_note(original_size: Sequence[int],
+                 frame_size: Tuple[int, int]) -> Optional[str]:
+  """A note when (height, width) frames change aspect ratio to the model's."""
+  height, width = original_size
+  model_aspect = frame_size[1] / frame_size[0]
+  if not height or abs(width / height - model_aspect) <= 0.01 * model_aspect:
+    return None
+  return (f'The {width}x{height} frames were resized to the model\'s '
+          f'{frame_size[1]}x{frame_size[0]} without keeping the aspect '
+          'ratio, as the training frames were.')
+
+
 def _even(frames: np.ndarray) -> np.ndarray:
   """Crops a pixel so height and width are even (yuv420p video)."""
   height, width = frames.shape[1] // 2 * 2, frames.shape[2] // 2 * 2
@@ -189,6 +205,9 @@ def read_video_input(path: str, sample_rate: int, frame_rate: float,
   if abs(clip.original_frame_rate - frame_rate) > 1e-6:
     notes.append(f'The video was resampled from {clip.original_frame_rate:g} '
                  f'FPS to {frame_rate:g} FPS (nearest frame).')
+  aspect_note = _aspect_note(clip.original_size, frame_size)
+  if aspect_note:
+    notes.append(aspect_note)
   if not keep_size:
     notes.append('The output video has the model frame size: the original '
                  'size would not fit in memory.')
@@ -242,7 +261,7 @@ def read_wav_and_frames_input(audio_path: str, frames_dir: str,
   Raises:
     VideoNotFoundError, UnreadableVideoError: missing / non-WAV audio.
     NoVideoStreamError: no images. UnsupportedRateError: bad rates.
-    ValueError: images of different sizes or undecodable.
+    FrameImageError: images of different sizes or undecodable.
   """
   audio, original_rate = video_io.read_wav(audio_path)
   _check_sample_rate(original_rate, repr(audio_path))
@@ -275,11 +294,11 @@ def read_wav_and_frames_input(audio_path: str, frames_dir: str,
         image = tf.io.decode_image(tf.io.read_file(files[i]), channels=3,
                                    expand_animations=False).numpy()
       except tf.errors.InvalidArgumentError as e:
-        raise ValueError(f'Cannot decode the image {files[i]!r}: {e.message}'
-                         ) from e
+        raise FrameImageError(
+            f'Cannot decode the image {files[i]!r}: {e.message}') from e
       first_shape = first_shape or image.shape
       if image.shape != first_shape:
-        raise ValueError(
+        raise FrameImageError(
             f'The image {files[i]!r} has shape {image.shape}, unlike the '
             'first one; all frames must have the same size.')
       previous_index = i
@@ -288,6 +307,9 @@ def read_wav_and_frames_input(audio_path: str, frames_dir: str,
   if abs(input_frame_rate - frame_rate) > 1e-6:
     notes.append(f'The frames were resampled from {input_frame_rate:g} FPS '
                  f'to {frame_rate:g} FPS (nearest frame).')
+  aspect_note = _aspect_note(output_frames.shape[1:3], frame_size)
+  if aspect_note:
+    notes.append(aspect_note)
   return Inputs(
       audio=audio, frames=resize_frames(output_frames, frame_size),
       output_frames=_even(output_frames),

@@ -192,6 +192,9 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
         self.loaded, out, video_path=path, window_seconds=2.0,
         overlap_seconds=0.5)
     self.assertTrue(report['mixed_to_mono'])
+    self.assertIn('The 320x240 frames were resized to the model\'s 16x16 '
+                  'without keeping the aspect ratio, as the training frames '
+                  'were.', report['notes'])
     # Windows start every 1.5 s; the last one is padded.
     self.assertEqual(report['num_windows'], num_windows)
     clip = video_io.read_video(path, 16000, 16.0, (16, 16))
@@ -293,6 +296,18 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
                   separate_lib.NonFiniteAudioError,
                   r'nan.wav.* has 10 NaN or Inf samples \(the first at '
                   r'0.500 s'))
+    # A frame that is not an image.
+    broken_frames = os.path.join(self.tmp, 'broken_frames')
+    os.makedirs(broken_frames, exist_ok=True)
+    with open(os.path.join(broken_frames, '000.png'), 'wb') as f:
+      f.write(b'not an image')
+    cases.append((dict(input_path=os.path.join(self.tmp, 'zeros_in.wav'),
+                       saved_model=self.export_dir,
+                       frames_dir=broken_frames),
+                  separate_lib.FrameImageError,
+                  r'Cannot decode the image .*000.png'))
+    scipy_wavfile.write(os.path.join(self.tmp, 'zeros_in.wav'), 16000,
+                        np.zeros(16000, np.float32))
     for kwargs, error, message in cases:
       with self.assertRaisesRegex(error, message):
         separate_lib.run_separation(output_dir=out, **kwargs)
@@ -306,6 +321,8 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
         saved_model=self.export_dir, frames_dir=frames_dir, progress=False)
     self.assertIn('The audio is silent (every sample is 0), so every output '
                   'is too.', report['notes'])
+    # Square frames for a square model: no aspect-ratio note.
+    self.assertFalse([note for note in report['notes'] if 'aspect' in note])
 
   def test_a_folder_of_videos_is_separated_resumably(self):
     folder = os.path.join(self.tmp, 'videos')
