@@ -155,6 +155,60 @@ class SeparatorPurityTest(tf.test.TestCase, parameterized.TestCase):
     self.assertGreater(summary['mixit_snr'], 25.0)
 
 
+  def test_event_shares_of_tones_in_disjoint_bins(self):
+    low, high = _tone(500.0), _tone(2000.0, 2.0)
+    events = np.stack([low, high])
+    sources = np.stack([low, high, low + high, 0.5 * low])
+    share, capture = separator_purity.event_shares(events, sources)
+    # Energies 1 : 4 (amplitudes 1 and 2) in the mixed source.
+    self.assertAllClose(share, [[1, 0], [0, 1], [0.2, 0.8], [1, 0]],
+                        atol=0.02)
+    # Source 3 holds a quarter of the low tone's energy (amplitude 0.5).
+    self.assertAllClose(capture, [[1, 0], [0, 1], [1, 1], [0.25, 0]],
+                        atol=0.02)
+
+  def test_mom_events_against_a_hand_count(self):
+    # Clip 1: a 'harmonic' at 300 Hz and a 'chirp' at 1200 Hz; clip 2: a
+    # 'harmonic' at 2500 Hz. Sources: the first event alone, the second
+    # with clip 2's event, and a silent one.
+    first = (np.stack([_tone(300.0), _tone(1200.0)]), ('harmonic', 'chirp'))
+    second = (_tone(2500.0)[np.newaxis], ('harmonic',))
+    sources = np.stack([first[0][0], first[0][1] + second[0][0],
+                        np.zeros(_SAMPLES, np.float32)])
+    parts = separator_purity.purity(
+        first[0].sum(0)[np.newaxis], second[0].sum(0)[np.newaxis],
+        sources[np.newaxis])
+    active = parts['power'][0] > 1e-8
+    self.assertAllEqual(active, [True, True, False])
+    mom = separator_purity.mom_events(first, second, sources,
+                                      parts['share'][0], active)
+    self.assertAllEqual(mom['event_pure'], [True, False])
+    self.assertAllEqual(mom['num_events'], [1, 2])
+    self.assertAllEqual(mom['clip_pure'], [True, False])
+    # The impure source's largest events: 'chirp' (clip 1), 'harmonic'.
+    self.assertEqual(mom['same_kind'], [None, False])
+    self.assertAllClose(mom['capture'], [1, 1, 1], atol=0.02)
+    self.assertEqual((mom['kind_pairs'], mom['same_kind_pairs']), (2, 1))
+    summary = separator_purity.summarise_events([mom, mom])
+    self.assertEqual(summary['events_per_mom'], 3.0)
+    self.assertEqual(summary['moms_with_more_events_than_sources'], 0.0)
+    self.assertEqual(summary['event_pure_fraction'], 0.5)
+    self.assertEqual((summary['sources_with_1_event'],
+                      summary['sources_with_2_events'],
+                      summary['sources_with_3_or_more_events']),
+                     (0.5, 0.5, 0.0))
+    self.assertAllClose(summary['event_capture_median'], 1.0, atol=0.02)
+    self.assertEqual(summary['events_captured_over_90'], 1.0)
+    self.assertEqual(summary['pure_fraction_moms_with_at_most_m_events'],
+                     0.5)
+    self.assertEqual(summary['impure_same_kind_fraction'], 0.0)
+    self.assertEqual(summary['same_kind_base_rate'], 0.5)
+
+  def test_scene_events_refuses_data_it_cannot_regenerate(self):
+    folder = self.create_tempdir().full_path
+    with self.assertRaisesRegex(ValueError, 'does not describe a synthetic'):
+      separator_purity.scene_events(folder, 'test', np.zeros((2, 8)))
+
   @parameterized.parameters(
       (dict(shared_dir=None), '--shared_dir'),
       (dict(splits=['train', 'dev']), "--splits value 'dev'"),
@@ -162,7 +216,8 @@ class SeparatorPurityTest(tf.test.TestCase, parameterized.TestCase):
   def test_main_refuses_bad_flags(self, overrides, message):
     values = dict(shared_dir='/tmp/s', output_dir='/tmp/o', variant=[],
                   steps=0, checkpoint_every=250, num_moms=8,
-                  splits=['train', 'test'], last_only=False, fast=False)
+                  splits=['train', 'test'], last_only=False, fast=False,
+                  events=False)
     values.update(overrides)
     holders = {name: types.SimpleNamespace(value=value)
                for name, value in values.items()}
@@ -199,8 +254,34 @@ class SeparatorPurityRunTest(tf.test.TestCase):
       self.assertIn('Trainer.learning_rate = 0.003', f.read())
     table = separator_purity.markdown(results)
     self.assertIn('| tiny | 4 |', table)
+    self.assertNotIn('Event by event', table)
     self.assertIn('Trainer.learning_rate = 3e-3', table)
     json.dumps(results)
+
+
+  def test_events_of_the_synthetic_scenes(self):
+    shared = self.create_tempdir().full_path
+    demo = demo_lib.Demo(shared, demo_lib.fast_config())
+    demo.run(last_stage='separator')
+    results = separator_purity.run(
+        shared, self.create_tempdir().full_path, num_moms=6,
+        splits=('test',), last_only=True, fast=True, events=True)
+    events = results['variants']['shared']['rows'][-1]['test']['events']
+    for key, value in events.items():
+      if value is not None:
+        self.assertBetween(value, 0.0, 8.0, msg=key)
+    self.assertGreaterEqual(events['events_per_mom'], 2.0)
+    self.assertIn('Event by event', separator_purity.markdown(results))
+    # Each stored clip maps to its own scene: the events sum to the clip.
+    audio, _, _ = separator_purity.feature_synchrony.clip_arrays(
+        demo, 'test', None)
+    clip_events = separator_purity.scene_events(demo.dirs['data'], 'test',
+                                                audio)
+    for clip, (waveforms, kinds) in zip(audio, clip_events):
+      self.assertLen(kinds, len(waveforms))
+      self.assertAllClose(waveforms.sum(0), clip, atol=1e-5)
+    with self.assertRaisesRegex(ValueError, 'matches no scene'):
+      separator_purity.scene_events(demo.dirs['data'], 'test', audio * 0.5)
 
 
 if __name__ == '__main__':
