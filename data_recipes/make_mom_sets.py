@@ -30,6 +30,8 @@ data_recipes/README.md.
 from absl import app
 from absl import flags
 
+from audioscope.bin import user_errors
+from audioscope.data import clip_lists
 from data_recipes import make_mom_sets_lib
 from data_recipes import recipe_flags
 
@@ -51,12 +53,16 @@ def main(argv):
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   if len(_FLAGS.frame_size.value) != 2:
     raise app.UsageError('--frame_size must be height,width, e.g. 128,128.')
-  for mom_list in _MOM_LIST.value:
-    make_mom_sets_lib.make_mom_sets(
-        mom_list, _VIDEO_ROOT.value, _OUTPUT_DIR.value, label=_LABEL.value,
-        rows_per_shard=_FLAGS.rows_per_shard.value,
-        num_workers=_FLAGS.num_workers.value,
-        start_method=_FLAGS.start_method.value, **_FLAGS.decode_options())
+  # A missing or malformed MoM list or video root: its message alone.
+  with user_errors.exit_on('audioscope_make_mom_sets',
+                           tuple(user_errors.path_errors()) +
+                           (clip_lists.ClipListError,)):
+    for mom_list in _MOM_LIST.value:
+      make_mom_sets_lib.make_mom_sets(
+          mom_list, _VIDEO_ROOT.value, _OUTPUT_DIR.value, label=_LABEL.value,
+          rows_per_shard=_FLAGS.rows_per_shard.value,
+          num_workers=_FLAGS.num_workers.value,
+          start_method=_FLAGS.start_method.value, **_FLAGS.decode_options())
 
 
 def console_entry_point():

@@ -40,6 +40,8 @@ With no options after `--` it runs on the local DirectRunner.
 from absl import app
 from absl import flags
 
+from audioscope.bin import user_errors
+from audioscope.data import clip_lists
 from data_recipes import make_yfcc_tfrecords_lib
 from data_recipes import recipe_flags
 from data_recipes import yfcc_beam
@@ -69,6 +71,14 @@ flags.adopt_module_key_flags(recipe_flags)
 
 
 def main(argv):
+  # A missing or malformed clip list or video root: its message alone.
+  with user_errors.exit_on('audioscope_make_yfcc_tfrecords',
+                           tuple(user_errors.path_errors()) +
+                           (clip_lists.ClipListError,)):
+    _make(argv)
+
+
+def _make(argv):
   pipeline_args = argv[1:]
   option_overrides = _FLAGS.decode_options()
   if _RUNNER.value == 'beam':

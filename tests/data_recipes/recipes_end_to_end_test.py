@@ -213,6 +213,29 @@ class RecipesEndToEndTest(tf.test.TestCase):
     self.assertNotEqual(done.returncode, 0)
     self.assertIn('need --runner=beam', done.stderr)
 
+  def test_a_missing_or_empty_list_ends_in_one_line(self):
+    root = self.create_tempdir().full_path
+    empty = os.path.join(root, 'empty.csv')
+    with open(empty, 'w') as f:
+      f.write('path,start,end\n')
+    missing = os.path.join(root, 'missing.csv')
+    cases = [
+        ('data_recipes.make_yfcc_tfrecords', f'--clip_list={missing}',
+         f"audioscope_make_yfcc_tfrecords: Clip list '{missing}' does not "
+         'exist'),
+        ('data_recipes.make_yfcc_tfrecords', f'--clip_list={empty}',
+         f'audioscope_make_yfcc_tfrecords: {empty}: the clip list has no '
+         'rows.'),
+        ('data_recipes.make_mom_sets', f'--mom_list={missing}',
+         f"audioscope_make_mom_sets: Clip list '{missing}' does not exist"),
+    ]
+    for module, list_flag, message in cases:
+      done = _run_binary(module, [list_flag, f'--video_root={root}',
+                                  f'--output_dir={root}/out'])
+      self.assertEqual(done.returncode, 1, msg=done.stderr[-2000:])
+      self.assertNotIn('Traceback', done.stderr)
+      self.assertStartsWith(done.stderr.strip().splitlines()[-1], message)
+
 
 if __name__ == '__main__':
   tf.test.main()
