@@ -36,6 +36,7 @@ See data_recipes/README.md, "Your own videos".
 from absl import app
 from absl import flags
 
+from audioscope.bin import user_errors
 from data_recipes import make_clip_lists_lib
 
 _VIDEO_ROOT = flags.DEFINE_string(
@@ -68,7 +69,9 @@ def main(argv):
     raise app.UsageError(
         f'--split_fractions must be three numbers, e.g. 0.8,0.1,0.1; got '
         f'{",".join(_SPLIT_FRACTIONS.value)}.') from None
-  try:
+  # A bad folder or option: the message names it and the fix.
+  with user_errors.exit_on('audioscope_make_clip_lists',
+                           (ValueError, FileNotFoundError)):
     options = make_clip_lists_lib.ListOptions(
         clip_seconds=_CLIP_SECONDS.value, hop_seconds=_HOP_SECONDS.value,
         split_fractions=fractions,
@@ -76,9 +79,6 @@ def main(argv):
     report = make_clip_lists_lib.make_clip_lists(
         _VIDEO_ROOT.value, _OUTPUT_DIR.value, name=_NAME.value,
         options=options)
-  except (ValueError, FileNotFoundError) as e:
-    # A bad folder or option: the message names it and the fix.
-    raise SystemExit(f'audioscope_make_clip_lists: {e}') from None
   for path in report['lists'].values():
     print(path)
 

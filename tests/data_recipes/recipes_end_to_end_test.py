@@ -213,7 +213,7 @@ class RecipesEndToEndTest(tf.test.TestCase):
     self.assertNotEqual(done.returncode, 0)
     self.assertIn('need --runner=beam', done.stderr)
 
-  def test_a_missing_or_empty_list_ends_in_one_line(self):
+  def test_bad_lists_and_folders_end_in_one_line(self):
     root = self.create_tempdir().full_path
     empty = os.path.join(root, 'empty.csv')
     with open(empty, 'w') as f:
@@ -228,10 +228,13 @@ class RecipesEndToEndTest(tf.test.TestCase):
          'rows.'),
         ('data_recipes.make_mom_sets', f'--mom_list={missing}',
          f"audioscope_make_mom_sets: Clip list '{missing}' does not exist"),
+        ('data_recipes.make_clip_lists', None,
+         f"audioscope_make_clip_lists: No videos below '{root}'"),
     ]
     for module, list_flag, message in cases:
-      done = _run_binary(module, [list_flag, f'--video_root={root}',
-                                  f'--output_dir={root}/out'])
+      done = _run_binary(module, [flag for flag in (
+          list_flag, f'--video_root={root}', f'--output_dir={root}/out')
+                                  if flag])
       self.assertEqual(done.returncode, 1, msg=done.stderr[-2000:])
       self.assertNotIn('Traceback', done.stderr)
       self.assertStartsWith(done.stderr.strip().splitlines()[-1], message)
