@@ -22,7 +22,11 @@ gives per-source on-screen logits `[N, M]` and separated sources
   finds theta by bisection so that the MEDIAN OSR over off-screen examples
   equals a target (6 dB in the paper). Each example's OSR is evaluated from
   precomputed energies and source Gram matrices, so a bisection step costs
-  O(N M^2), independent of the clip length.
+  O(N M^2), independent of the clip length. `set_energies` keeps only those
+  (`SetEnergies`, concatenable), so sets too long to hold as audio can be
+  gathered piece by piece and calibrated with
+  `calibrate_energies_with_details`; `suppression_db` gives each example's
+  OSR at any theta.
 * `osr_snr_curve`, `write_curve_csv`, `plot_curve_png`: the OSR/SNR
   trade-off as theta varies (the paper's Fig. 4).
 * `IsotonicCalibrator` (arXiv 4.2.1): isotonic regression of labelled
@@ -105,54 +109,120 @@ def on_screen_estimate(logits, sources, offset=0.0):
   return np.einsum('nm,nmt->nt', probabilities, sources)
 
 
-class _EnergyModel:
-  """Energies of x_on(theta) from Gram matrices, for many thetas."""
+@dataclasses.dataclass(frozen=True)
+class SetEnergies:
+  """What calibration needs of a set, without the audio (`set_energies`).
 
-  def __init__(self, logits, sources):
-    self.logits = logits
-    self.gram = np.einsum('nmt,nkt->nmk', sources, sources)
+  The energy of x_on(theta) = sum_m sigmoid(l_m + theta) s_m is p^T G p with
+  G the Gram matrix of the sources, so a set costs O(N M^2) memory here
+  instead of O(N M time): long recordings can be gathered window by window
+  (`concatenate`).
 
-  def estimate_energy(self, theta):
-    probabilities = special.expit(self.logits + theta)
-    return self.probability_energy(probabilities)
+  Attributes:
+    logits: `[N, M]` float64 on-screen logits.
+    gram: `[N, M, M]` float64 inner products of the sources over time.
+    mixture_energy: `[N]` float64 energy of the input audio (sum over time).
+    active: `[N]` bool, the input's RMS is above 1e-8 (not silent).
+  """
+  logits: np.ndarray
+  gram: np.ndarray
+  mixture_energy: np.ndarray
+  active: np.ndarray
+
+  @property
+  def num_examples(self) -> int:
+    return int(self.logits.shape[0])
+
+  def take(self, index) -> 'SetEnergies':
+    """The examples at `index` (a boolean mask or integer indices)."""
+    return SetEnergies(self.logits[index], self.gram[index],
+                       self.mixture_energy[index], self.active[index])
+
+  @classmethod
+  def concatenate(cls, sets: Sequence['SetEnergies']) -> 'SetEnergies':
+    """The examples of several sets with the same M, in order."""
+    if not sets:
+      raise ValueError('Nothing to concatenate: no sets given.')
+    return cls(*(np.concatenate([getattr(e, field.name) for e in sets])
+                 for field in dataclasses.fields(cls)))
 
   def probability_energy(self, probabilities):
+    """`[N]` energy of sum_m p_m s_m for probabilities `[N, M]`."""
     energy = np.einsum('nm,nmk,nk->n', probabilities, self.gram,
                        probabilities)
     return np.maximum(energy, 0.0)
+
+  def estimate_energy(self, theta):
+    """`[N]` energy of the on-screen estimate at logit offset theta."""
+    return self.probability_energy(special.expit(self.logits + theta))
+
+  def suppression_db(self, offset=0.0):
+    """`[N]` OSR of the input by x_on(offset), 0 dB where it is silent."""
+    return np.where(
+        self.active,
+        _db(self.mixture_energy, self.estimate_energy(float(offset))), 0.0)
+
+
+def set_energies(logits, sources, mixtures) -> SetEnergies:
+  """The `SetEnergies` of logits `[N, M]`, sources `[N, M, time]` and input
+  audio `[N, time]` (checked as calibration checks them)."""
+  logits, sources, mixtures = _check_set(logits, sources, mixtures)
+  return SetEnergies(
+      logits=logits, gram=np.einsum('nmt,nkt->nmk', sources, sources),
+      mixture_energy=np.sum(np.square(mixtures), axis=-1),
+      active=np.sqrt(np.mean(np.square(mixtures), axis=-1)) > (
+          ACTIVITY_THRESHOLD))
+
+
+def suppression_db(logits, sources, mixtures, offset=0.0):
+  """Per-example suppression of the input by the on-screen estimate, in dB.
+
+  10 log10((||x||^2 + 1e-8) / (||x_on(offset)||^2 + 1e-8)), the OSR of
+  `audioscope.metrics.osr` (0 dB for a silent mixture, RMS <= 1e-8): on
+  off-screen examples their OSR; on on-screen ones, how much of the input
+  the estimate loses.
+
+  Args:
+    logits: `[N, M]` on-screen logits.
+    sources: `[N, M, time]` separated sources.
+    mixtures: `[N, time]` the input audio x.
+    offset: scalar logit offset theta.
+
+  Returns:
+    `[N]` float64.
+  """
+  return set_energies(logits, sources, mixtures).suppression_db(offset)
 
 
 class _OffScreenSet:
   """Median OSR of an off-screen set as a function of theta."""
 
-  def __init__(self, logits, sources, mixtures):
-    logits, sources, mixtures = _check_set(logits, sources, mixtures)
-    active = np.sqrt(np.mean(np.square(mixtures), axis=-1)) > (
-        ACTIVITY_THRESHOLD)
-    self.num_silent = int(np.sum(~active))
-    if not np.any(active):
+  def __init__(self, energies: SetEnergies):
+    if energies.num_examples == 0:
+      raise ValueError('The off-screen set has no examples; calibration '
+                       'needs at least one.')
+    self.num_silent = int(np.sum(~energies.active))
+    if not np.any(energies.active):
       raise ValueError(
-          f'All {logits.shape[0]} off-screen mixtures are silent (RMS <= '
-          f'{ACTIVITY_THRESHOLD}); calibration needs non-silent examples.')
+          f'All {energies.num_examples} off-screen mixtures are silent (RMS '
+          f'<= {ACTIVITY_THRESHOLD}); calibration needs non-silent examples.')
     if self.num_silent:
       logging.warning('Calibration skips %d silent off-screen mixtures.',
                       self.num_silent)
-    self.num_examples = int(np.sum(active))
-    self.mixture_energy = np.sum(np.square(mixtures[active]), axis=-1)
-    self.energy = _EnergyModel(logits[active], sources[active])
+    self.energy = energies.take(energies.active)
+    self.num_examples = self.energy.num_examples
 
   def median_osr(self, theta):
-    return float(
-        np.median(
-            _db(self.mixture_energy, self.energy.estimate_energy(theta))))
+    return float(np.median(self.energy.suppression_db(theta)))
 
   def reachable_range(self):
     """(median OSR as theta -> +inf, median OSR as theta -> -inf)."""
     zeros = np.zeros_like(self.energy.logits)
+    mixture_energy = self.energy.mixture_energy
     low = np.median(
-        _db(self.mixture_energy, self.energy.probability_energy(zeros + 1.0)))
-    high = np.median(
-        _db(self.mixture_energy, self.energy.probability_energy(zeros)))
+        _db(mixture_energy, self.energy.probability_energy(zeros + 1.0)))
+    high = np.median(_db(mixture_energy,
+                         self.energy.probability_energy(zeros)))
     return float(low), float(high)
 
 
@@ -214,6 +284,22 @@ def calibrate_offset_with_details(logits,
     ValueError: on bad shapes/values, no (non-silent) examples, or a target
       outside the reachable median-OSR range (named in the message).
   """
+  return calibrate_energies_with_details(
+      set_energies(logits, sources, mixtures), target_osr_db=target_osr_db,
+      tolerance_db=tolerance_db, max_iterations=max_iterations,
+      bracket=bracket)
+
+
+def calibrate_energies_with_details(energies: SetEnergies,
+                                    target_osr_db=6.0,
+                                    tolerance_db=0.01,
+                                    max_iterations=100,
+                                    bracket=(-10.0, 10.0)):
+  """`calibrate_offset_with_details` of an off-screen set's `SetEnergies`.
+
+  For sets gathered piece by piece (`SetEnergies.concatenate`), whose
+  sources would not fit in memory at once; same arguments otherwise.
+  """
   if tolerance_db <= 0 or max_iterations < 1:
     raise ValueError(f'tolerance_db must be > 0 and max_iterations >= 1, got '
                      f'{tolerance_db} and {max_iterations}.')
@@ -221,7 +307,7 @@ def calibrate_offset_with_details(logits,
   if not (np.isfinite(low) and np.isfinite(high) and low < high):
     raise ValueError(f'bracket must be finite (low, high) with low < high, '
                      f'got {bracket}.')
-  data = _OffScreenSet(logits, sources, mixtures)
+  data = _OffScreenSet(energies)
   reachable = data.reachable_range()
   target = float(target_osr_db)
   if not reachable[0] - tolerance_db <= target <= reachable[1] + tolerance_db:
@@ -360,7 +446,8 @@ def osr_snr_curve(logits_off,
   Raises:
     ValueError: on bad shapes or values, or empty/silent sets.
   """
-  off_set = _OffScreenSet(logits_off, sources_off, mixtures_off)
+  off_set = _OffScreenSet(set_energies(logits_off, sources_off,
+                                       mixtures_off))
   logits_on, sources_on, references = _check_set(
       logits_on, sources_on, on_screen_references, kind='on-screen')
   active = np.sqrt(np.mean(np.square(references), axis=-1)) > (
@@ -371,7 +458,7 @@ def osr_snr_curve(logits_off,
   logits_on, sources_on, references = (logits_on[active], sources_on[active],
                                        references[active])
   num_samples = references.shape[-1]
-  on_energy = _EnergyModel(logits_on, sources_on)
+  on_energy = set_energies(logits_on, sources_on, references)
   reference_energy = np.sum(np.square(references), axis=-1)
   cross = np.einsum('nt,nmt->nm', references, sources_on)
   if thetas is None:

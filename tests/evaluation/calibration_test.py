@@ -64,6 +64,48 @@ class OffsetCalibrationTest(parameterized.TestCase, tf.test.TestCase):
         calibration.on_screen_estimate(self.logits, self.sources, 0.7),
         expected)
 
+  @parameterized.named_parameters(('theta_0', 0.0), ('theta_neg', -1.3),
+                                  ('theta_pos', 2.2))
+  def test_suppression_db_is_the_osr_of_metrics(self, theta):
+    mixtures = self.mixtures.copy()
+    mixtures[3] = 0.0  # A silent mixture: 0 dB, as metrics.osr says.
+    self.assertAllClose(
+        calibration.suppression_db(self.logits, self.sources, mixtures,
+                                   theta),
+        metrics.osr(mixtures,
+                    calibration.on_screen_estimate(self.logits, self.sources,
+                                                   theta)),
+        atol=1e-4)
+    self.assertAllClose(
+        np.median(calibration.suppression_db(self.logits, self.sources,
+                                             self.mixtures, theta)),
+        self._median_osr(theta), atol=1e-4)
+
+  def test_energies_gathered_in_pieces_calibrate_as_the_whole_set(self):
+    mixtures = self.mixtures.copy()
+    mixtures[5] = 0.0  # Silent: skipped and counted either way.
+    whole = calibration.calibrate_offset_with_details(
+        self.logits, self.sources, mixtures, target_osr_db=7.0)
+    pieces = [calibration.set_energies(self.logits[i:i + 4],
+                                       self.sources[i:i + 4],
+                                       mixtures[i:i + 4])
+              for i in range(0, 21, 4)]
+    energies = calibration.SetEnergies.concatenate(pieces)
+    self.assertEqual(energies.num_examples, 21)
+    self.assertEqual(
+        calibration.calibrate_energies_with_details(energies,
+                                                    target_osr_db=7.0),
+        whole)
+    self.assertEqual(whole.num_silent_skipped, 1)
+    # The Gram matrices hold what the sources do: energies of any mix.
+    self.assertAllClose(
+        energies.estimate_energy(0.4),
+        np.sum(np.square(calibration.on_screen_estimate(
+            self.logits, self.sources, 0.4)), axis=-1))
+    self.assertAllClose(energies.take([2, 7]).logits, self.logits[[2, 7]])
+    with self.assertRaisesRegex(ValueError, 'no sets'):
+      calibration.SetEnergies.concatenate([])
+
   @parameterized.named_parameters(('6db', 6.0), ('12db', 12.0), ('1db', 1.0))
   def test_bisection_reaches_target(self, target):
     result = calibration.calibrate_offset_with_details(
