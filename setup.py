@@ -61,6 +61,7 @@ _CONSOLE_SCRIPTS = [
     'audioscope_eval = audioscope.bin.evaluate:main',
     'audioscope_export = audioscope.bin.export:main',
     'audioscope_separate = audioscope.bin.separate:main',
+    'audioscope_calibrate = audioscope.bin.calibrate:main',
     'audioscope_convert_checkpoint = audioscope.bin.convert_checkpoint:main',
     'audioscope_demo = audioscope.bin.demo:main',
     'audioscope_make_synthetic = data_recipes.make_synthetic:console_entry_point',

@@ -964,7 +964,14 @@ def format_report(summary: Dict[str, Any]) -> str:
               'length, sample rate and frame rate; --target_osr_db=10 '
               'suppresses off-screen sound more):', '',
               f"  audioscope_separate --saved_model={artefacts['saved_model']}"
-              ' --input=YOUR_VIDEO.mp4 --output_dir=YOUR_OUTPUT_DIR']
+              ' --input=YOUR_VIDEO.mp4 --output_dir=YOUR_OUTPUT_DIR', '',
+              'Its theta was calibrated on synthetic validation MoMs; the '
+              'theta for 6 dB median OSR on videos of yours whose sounds '
+              'are all off screen (then --calibration_offset=THETA above):',
+              '',
+              f"  audioscope_calibrate --saved_model={artefacts['saved_model']}"
+              ' --off_screen=YOUR_OFF_SCREEN_VIDEOS'
+              ' --output_dir=YOUR_CALIBRATION_DIR']
   return '\n'.join(lines)
 
 

@@ -31,6 +31,7 @@ from audioscope.data import pipeline
 from audioscope.data import video_io
 from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
+from audioscope.inference import calibrate_lib
 from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
 from audioscope.training import tasks
@@ -387,6 +388,15 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
         [source['on_screen_probability'] for source in separated['sources']],
         [source['on_screen_probability']
          for source in demo_separation['sources']], atol=1e-5)
+    # And the calibration command, here on the demo video itself.
+    command = [line.split() for line in report.splitlines()
+               if line.strip().startswith('audioscope_calibrate ')][-1]
+    self.assertIn(f'--saved_model={saved_model}', command)
+    calibrated = calibrate_lib.run_calibration(
+        artefacts['demo_video'], os.path.join(output_dir, 'calibration'),
+        saved_model=saved_model, progress=False)
+    self.assertEqual(calibrated['off_screen']['num_used'], 1)
+    self.assertAllClose(calibrated['median_osr_db'], 6.0, atol=0.011)
 
     # restore_separator gives the pre-trained separator: the weights that
     # AudioScopeV2.load_separator_checkpoint reads from the same stage.

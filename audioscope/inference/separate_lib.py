@@ -167,8 +167,18 @@ def _even(frames: np.ndarray) -> np.ndarray:
 def read_video_input(path: str, sample_rate: int, frame_rate: float,
                      frame_size: Tuple[int, int],
                      start: Optional[float] = None,
-                     end: Optional[float] = None) -> Inputs:
+                     end: Optional[float] = None,
+                     keep_original_frames: bool = True) -> Inputs:
   """Reads an MP4 (any FFmpeg-readable video) for the model.
+
+  Args:
+    path: the video.
+    sample_rate, frame_rate, frame_size: the model's.
+    start, end: the part to read, in seconds (None: from the start, to the
+      end).
+    keep_original_frames: also keep the frames at their own size for an
+      output video, when they fit in memory; False decodes at the model's
+      size only (`output_frames` is then `frames`).
 
   Raises:
     VideoNotFoundError, UnreadableVideoError, NoAudioStreamError,
@@ -189,8 +199,8 @@ def read_video_input(path: str, sample_rate: int, frame_rate: float,
   _check_frame_rate(info.get('frame_rate'), repr(path))
   height, width = info.get('size') or frame_size
   duration = info.get('duration') or 0.0
-  keep_size = (duration * frame_rate * height * width * 3 <=
-               MAX_ORIGINAL_FRAMES_BYTES)
+  keep_size = keep_original_frames and (
+      duration * frame_rate * height * width * 3 <= MAX_ORIGINAL_FRAMES_BYTES)
   clip = video_io.read_video(
       path, sample_rate=sample_rate, frame_rate=frame_rate,
       frame_size=None if keep_size else frame_size, start=start, end=end)
@@ -208,7 +218,7 @@ def read_video_input(path: str, sample_rate: int, frame_rate: float,
   aspect_note = _aspect_note(clip.original_size, frame_size)
   if aspect_note:
     notes.append(aspect_note)
-  if not keep_size:
+  if keep_original_frames and not keep_size:
     notes.append('The output video has the model frame size: the original '
                  'size would not fit in memory.')
   return Inputs(
@@ -347,13 +357,36 @@ class TextProgressBar:
     self.stream.flush()
 
 
-def _window_frames(frames: np.ndarray, start: int, length: int,
-                   sample_rate: int, frame_rate: float) -> np.ndarray:
+def whole_frame_samples(seconds: float, sample_rate: int,
+                        frame_rate: float) -> int:
+  """Samples in `seconds` rounded to whole frames (at least one frame).
+
+  Windows and hops of whole frames keep the audio and the video aligned.
+  """
+  frames = max(int(round(seconds * frame_rate)), 1)
+  return int(round(frames * sample_rate / frame_rate))
+
+
+def window_frames(frames: np.ndarray, start: int, length: int,
+                  sample_rate: int, frame_rate: float) -> np.ndarray:
   """The frames of the audio window `[start, start + length)`, padded."""
   first = int(round(start * frame_rate / sample_rate))
   count = max(int(round(length * frame_rate / sample_rate)), 1)
   index = np.minimum(np.arange(first, first + count), frames.shape[0] - 1)
   return frames[index]
+
+
+def check_finite_audio(audio: np.ndarray, name: str, sample_rate: int
+                       ) -> None:
+  """Raises `NonFiniteAudioError` naming the input if audio has NaN or Inf."""
+  finite = np.isfinite(audio)
+  if not np.all(finite):
+    first = int(np.argmin(finite))
+    raise NonFiniteAudioError(
+        f'The audio of {name!r} has {int(np.sum(~finite))} NaN or Inf '
+        f'samples (the first at {first / sample_rate:.3f} s after '
+        'resampling); re-encode it or replace them (e.g. numpy.nan_to_num) '
+        'first.')
 
 
 def default_windows(model: export_lib.InferenceModel,
@@ -411,13 +444,9 @@ def separate_arrays(model: export_lib.InferenceModel,
         f'Need window_seconds > 0 and 0 <= overlap_seconds < window_seconds, '
         f'got {window_seconds} and {overlap_seconds}.')
   rate = model.sample_rate
-  # Whole frames per window and hop keep the audio and video aligned.
-  samples_per_frame = rate / model.frame_rate
-  window_frames = max(int(round(window_seconds * model.frame_rate)), 1)
-  hop_frames = max(
-      int(round((window_seconds - overlap_seconds) * model.frame_rate)), 1)
-  window_samples = int(round(window_frames * samples_per_frame))
-  hop_samples = int(round(hop_frames * samples_per_frame))
+  window_samples = whole_frame_samples(window_seconds, rate, model.frame_rate)
+  hop_samples = whole_frame_samples(window_seconds - overlap_seconds, rate,
+                                    model.frame_rate)
   if model.audio_visual:
     if frames is None or np.asarray(frames).ndim != 4:
       raise ValueError('An audio-visual model needs frames [T, H, W, 3].')
@@ -429,8 +458,8 @@ def separate_arrays(model: export_lib.InferenceModel,
 
     def separate_fn(k, start, window_audio):
       del k
-      window = to_float(_window_frames(frames, start, window_audio.shape[0],
-                                       rate, model.frame_rate))
+      window = to_float(window_frames(frames, start, window_audio.shape[0],
+                                      rate, model.frame_rate))
       outputs = model(window_audio[np.newaxis], window[np.newaxis])
       outputs = {key: value[0] for key, value in outputs.items()}
       if calibration_offset is not None:
@@ -606,13 +635,7 @@ def separate_file(model: export_lib.InferenceModel,
         'original_num_channels': int(audio.shape[0]),
         'mixed_to_mono': audio.shape[0] > 1, 'notes': []})
   input_name = video_path or audio_path
-  finite = np.isfinite(inputs.audio)
-  if not np.all(finite):
-    first = int(np.argmin(finite))
-    raise NonFiniteAudioError(
-        f'The audio of {input_name!r} has {int(np.sum(~finite))} NaN or Inf '
-        f'samples (the first at {first / rate:.3f} s after resampling); '
-        're-encode it or replace them (e.g. numpy.nan_to_num) first.')
+  check_finite_audio(inputs.audio, input_name, rate)
   if not np.any(inputs.audio):
     logging.warning('The audio of %s is silent; the outputs will be too.',
                     input_name)
