@@ -36,8 +36,12 @@ Straight from a training folder: --model_dir=... --checkpoint=best instead
 of --saved_model.
 """
 
+import os
+
 from absl import app
 from absl import flags
+
+from audioscope.bin import model_flags
 
 _OFF_SCREEN = flags.DEFINE_string(
     'off_screen', None, 'Videos whose sounds are all off screen: a video, '
@@ -49,20 +53,12 @@ _OUTPUT_DIR = flags.DEFINE_string(
     'output_dir', None, 'Folder of calibration.json.')
 _TARGET_OSR_DB = flags.DEFINE_float(
     'target_osr_db', 6.0, 'Median OSR wanted on the off-screen windows, dB.')
-_SAVED_MODEL = flags.DEFINE_string(
-    'saved_model', None, 'An audioscope_export folder.')
-_MODEL_DIR = flags.DEFINE_string(
-    'model_dir', None, 'A training folder (instead of --saved_model).')
-_CHECKPOINT = flags.DEFINE_string(
-    'checkpoint', 'latest', "With --model_dir: 'latest', 'best' or a prefix.")
-_GIN_FILE = flags.DEFINE_multi_string(
-    'gin_file', [], 'With --model_dir: more gin files.')
-_GIN_PARAM = flags.DEFINE_multi_string(
-    'gin_param', [], 'With --model_dir: more gin bindings.')
 _WINDOW_SECONDS = flags.DEFINE_float(
     'window_seconds', None, "Window length (default: the model's training "
     'clip length).')
 _PROGRESS = flags.DEFINE_bool('progress', True, 'Log a line per video.')
+
+flags.adopt_module_key_flags(model_flags)
 
 
 def run(argv) -> None:
@@ -71,21 +67,19 @@ def run(argv) -> None:
     raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
   if not _OFF_SCREEN.value or not _OUTPUT_DIR.value:
     raise app.UsageError('--off_screen and --output_dir are required.')
-  if bool(_SAVED_MODEL.value) == bool(_MODEL_DIR.value):
-    raise app.UsageError('Pass exactly one of --saved_model and --model_dir.')
-  import os  # pylint: disable=g-import-not-at-top
+  model_kwargs = model_flags.load_model_kwargs()
   from audioscope.bin import user_errors  # pylint: disable=g-import-not-at-top
   from audioscope.inference import calibrate_lib  # pylint: disable=g-import-not-at-top
   with user_errors.exit_on('audioscope_calibrate', calibrate_lib.INPUT_ERRORS):
     report = calibrate_lib.run_calibration(
         _OFF_SCREEN.value, _OUTPUT_DIR.value, on_screen=_ON_SCREEN.value,
-        saved_model=_SAVED_MODEL.value, model_dir=_MODEL_DIR.value,
-        checkpoint=_CHECKPOINT.value, gin_files=_GIN_FILE.value,
-        gin_params=_GIN_PARAM.value, target_osr_db=_TARGET_OSR_DB.value,
-        window_seconds=_WINDOW_SECONDS.value, progress=_PROGRESS.value)
+        target_osr_db=_TARGET_OSR_DB.value,
+        window_seconds=_WINDOW_SECONDS.value, progress=_PROGRESS.value,
+        **model_kwargs)
   print(os.path.join(_OUTPUT_DIR.value, calibrate_lib.JSON_FILE))
-  print(calibrate_lib.separate_command(report, _SAVED_MODEL.value,
-                                       _MODEL_DIR.value, _CHECKPOINT.value))
+  print(calibrate_lib.separate_command(report, model_kwargs['saved_model'],
+                                       model_kwargs['model_dir'],
+                                       model_kwargs['checkpoint']))
 
 
 def main() -> None:

@@ -62,6 +62,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from audioscope.bin import model_flags
+
 _INPUT = flags.DEFINE_string(
     'input', None, 'An MP4 (any FFmpeg-readable video), a folder of videos, '
     'a glob pattern of videos, or a WAV file with --frames_dir.')
@@ -71,16 +73,6 @@ _FRAME_RATE = flags.DEFINE_float(
     'frame_rate', None, 'Frames per second of --frames_dir (default: the '
     "model's).")
 _OUTPUT_DIR = flags.DEFINE_string('output_dir', None, 'Output folder.')
-_SAVED_MODEL = flags.DEFINE_string(
-    'saved_model', None, 'An audioscope_export folder.')
-_MODEL_DIR = flags.DEFINE_string(
-    'model_dir', None, 'A training folder (instead of --saved_model).')
-_CHECKPOINT = flags.DEFINE_string(
-    'checkpoint', 'latest', "With --model_dir: 'latest', 'best' or a prefix.")
-_GIN_FILE = flags.DEFINE_multi_string(
-    'gin_file', [], 'With --model_dir: more gin files.')
-_GIN_PARAM = flags.DEFINE_multi_string(
-    'gin_param', [], 'With --model_dir: more gin bindings.')
 _WINDOW_SECONDS = flags.DEFINE_float(
     'window_seconds', None, "Window length (default: the model's training "
     'clip length, from the export).')
@@ -98,6 +90,8 @@ _TARGET_OSR_DB = flags.DEFINE_float(
     "theta is read from the calibration curve stored with the export "
     '(audioscope_export --calibration_curve).')
 
+flags.adopt_module_key_flags(model_flags)
+
 
 def run(argv) -> None:
   """Loads the model and separates the input."""
@@ -105,23 +99,20 @@ def run(argv) -> None:
     raise app.UsageError(f'Too many command-line arguments: {argv[1:]}.')
   if not _INPUT.value or not _OUTPUT_DIR.value:
     raise app.UsageError('--input and --output_dir are required.')
-  if bool(_SAVED_MODEL.value) == bool(_MODEL_DIR.value):
-    raise app.UsageError('Pass exactly one of --saved_model and --model_dir.')
+  model_kwargs = model_flags.load_model_kwargs()
   from audioscope.bin import user_errors  # pylint: disable=g-import-not-at-top
   from audioscope.inference import separate_lib  # pylint: disable=g-import-not-at-top
   # The user's input or model path: the message names the problem and the
   # fix, and a traceback would bury it.
   with user_errors.exit_on('audioscope_separate', separate_lib.INPUT_ERRORS):
     report = separate_lib.run_separation(
-        _INPUT.value, _OUTPUT_DIR.value, saved_model=_SAVED_MODEL.value,
-        model_dir=_MODEL_DIR.value, checkpoint=_CHECKPOINT.value,
-        gin_files=_GIN_FILE.value, gin_params=_GIN_PARAM.value,
-        frames_dir=_FRAMES_DIR.value, input_frame_rate=_FRAME_RATE.value,
+        _INPUT.value, _OUTPUT_DIR.value, frames_dir=_FRAMES_DIR.value,
+        input_frame_rate=_FRAME_RATE.value,
         window_seconds=_WINDOW_SECONDS.value,
         overlap_seconds=_OVERLAP_SECONDS.value, pcm16=_PCM16.value,
         progress=_PROGRESS.value,
         calibration_offset=_CALIBRATION_OFFSET.value,
-        target_osr_db=_TARGET_OSR_DB.value)
+        target_osr_db=_TARGET_OSR_DB.value, **model_kwargs)
   if 'inputs' in report:  # A folder or pattern of videos.
     print(_OUTPUT_DIR.value)
     if report['num_failed']:

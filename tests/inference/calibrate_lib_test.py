@@ -24,26 +24,16 @@ import numpy as np
 import tensorflow as tf
 
 from audioscope import metrics
-from audioscope import model as model_lib
 from audioscope.data import testing
 from audioscope.data import video_io
 from audioscope.evaluation import calibration
 from audioscope.inference import calibrate_lib
 from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
+from tests.inference import export_lib_test
 
 _RATE = 16000
 _FPS = 16.0
-
-
-def _tiny_model():
-  return model_lib.AudioScopeV2(
-      num_sources=3, embedding_dim=8,
-      alignment_config=dict(num_layers=1, num_heads=2),
-      separator_config=dict(num_basis=8, bottleneck=8, conv_channels=8,
-                            num_dilations=2, num_repeats=1),
-      audio_embedding_config=dict(width_multiplier=0.125),
-      video_embedding_config=dict(width_multiplier=0.125))
 
 
 def _write(path, seconds, seed, gain=0.1, with_audio=True):
@@ -127,7 +117,7 @@ class CalibrateLibTest(parameterized.TestCase, tf.test.TestCase):
     super().setUpClass()
     cls.tmp = tempfile.mkdtemp()
     tf.keras.utils.set_random_seed(0)
-    model = _tiny_model()
+    model = export_lib_test.tiny_model()
     model.classifier.set_calibration_offset(0.3)
     cls.export_dir = export_lib.export_saved_model(
         model, os.path.join(cls.tmp, 'export'), frame_size=(16, 16),

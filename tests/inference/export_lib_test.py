@@ -34,7 +34,8 @@ from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
 
 
-def _tiny_model():
+def tiny_model():
+  """A tiny AudioScopeV2 (3 sources, 8-dimensional embeddings)."""
   return model_lib.AudioScopeV2(
       num_sources=3, embedding_dim=8,
       alignment_config=dict(num_layers=1, num_heads=2),
@@ -51,7 +52,7 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
     super().setUpClass()
     cls.tmp = tempfile.mkdtemp()
     tf.keras.utils.set_random_seed(0)  # The tolerances below are for it.
-    cls.model = _tiny_model()
+    cls.model = tiny_model()
     cls.model.classifier.set_calibration_offset(0.3)
     cls.export_dir = export_lib.export_saved_model(
         cls.model, os.path.join(cls.tmp, 'export'), frame_size=(16, 16),
@@ -74,7 +75,7 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(written['clip_seconds'], 2.0)
 
   def test_clip_length_and_frame_size_come_from_the_training_config(self):
-    model = _tiny_model()
+    model = tiny_model()
     try:
       gin.clear_config()
       constants = export_lib.model_constants(model, num_sources=3)
