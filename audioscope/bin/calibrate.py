@@ -22,6 +22,8 @@ whose sounds are on screen (`--on_screen`) are optional: the report then
 also says how much of their input the on-screen estimate loses at that theta
 (near 0 dB: kept). Unreadable and silent videos are skipped and counted; a
 missing path, or no usable off-screen video, ends the run with one line.
+Each video's windows are kept in `--output_dir`/windows/: a rerun (after an
+interruption, or with another target) computes only what is new.
 
   audioscope_calibrate --saved_model=/tmp/audioscope/export \
     --off_screen=/data/voice_over_videos --on_screen='/data/talks/*.mp4' \

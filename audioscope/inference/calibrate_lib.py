@@ -31,6 +31,7 @@ operating point costs on-screen sounds (0 dB keeps everything).
 """
 
 import dataclasses
+import io
 import json
 import os
 import time
@@ -46,6 +47,10 @@ from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
 
 JSON_FILE = 'calibration.json'
+# Subfolder of the output folder that keeps each video's windows.
+CACHE_DIR = 'windows'
+# Version of the cached windows (a new one recomputes them).
+CACHE_FORMAT = 1
 # Windows per model call.
 BATCH_WINDOWS = 8
 
@@ -130,10 +135,100 @@ def window_energies(model: export_lib.InferenceModel, audio: np.ndarray,
   return calibration.SetEnergies.concatenate(pieces)
 
 
+def _file_fingerprint(path: str) -> Optional[List[int]]:
+  """[size, mtime in ns] of a file, None if it is not there."""
+  if not tf.io.gfile.exists(path):
+    return None
+  stat = tf.io.gfile.stat(path)
+  return [int(stat.length), int(stat.mtime_nsec)]
+
+
+def _cache_key(model: export_lib.InferenceModel, path: str,
+               window_seconds: Optional[float]) -> Optional[Dict[str, Any]]:
+  """What a video's cached windows depend on: the video, model and window.
+
+  None (nothing is cached) for a model without a file: one built in memory.
+  """
+  model_file = None
+  if model.source:
+    model_file = (
+        _file_fingerprint(os.path.join(model.source, 'saved_model.pb')) or
+        _file_fingerprint(f'{model.source}.index'))  # A checkpoint prefix.
+  if model_file is None:
+    return None
+  return {
+      'cache_format': CACHE_FORMAT,
+      'input': path,
+      'input_file': _file_fingerprint(path),
+      'model': model.source,
+      'model_file': model_file,
+      'window_seconds': window_seconds,
+  }
+
+
+def _read_cache(cache_path: str, key: Dict[str, Any]):
+  """(entry, energies) cached under `key` at `cache_path`, else None."""
+  if not cache_path or not tf.io.gfile.exists(cache_path):
+    return None
+  try:
+    with tf.io.gfile.GFile(cache_path, 'rb') as f:
+      data = np.load(io.BytesIO(f.read()))
+      meta = json.loads(str(data['meta']))
+      energies = calibration.SetEnergies(
+          *(data[field.name]
+            for field in dataclasses.fields(calibration.SetEnergies)))
+  except (OSError, ValueError, KeyError) as e:
+    logging.warning('Ignoring the unreadable cache %s (%s).', cache_path, e)
+    return None
+  if meta.get('key') != json.loads(json.dumps(key)):
+    return None
+  return meta['entry'], energies
+
+
+def _write_cache(cache_path: str, key: Dict[str, Any], entry: Dict[str, Any],
+                 energies: calibration.SetEnergies) -> None:
+  """Writes (entry, energies) atomically: a temporary file, then renamed."""
+  buffer = io.BytesIO()
+  np.savez(buffer, meta=np.array(json.dumps({'key': key, 'entry': entry})),
+           **{field.name: getattr(energies, field.name)
+              for field in dataclasses.fields(calibration.SetEnergies)})
+  tf.io.gfile.makedirs(os.path.dirname(cache_path))
+  temporary = f'{cache_path}.tmp'
+  with tf.io.gfile.GFile(temporary, 'wb') as f:
+    f.write(buffer.getvalue())
+  tf.io.gfile.rename(temporary, cache_path, overwrite=True)
+
+
+def _empty_energies(num_sources: int) -> calibration.SetEnergies:
+  return calibration.SetEnergies(
+      np.zeros([0, num_sources]), np.zeros([0, num_sources, num_sources]),
+      np.zeros([0]), np.zeros([0], bool))
+
+
+def _video_energies(model: export_lib.InferenceModel, path: str,
+                    window_seconds: Optional[float]):
+  """(entry, energies) of one video; raises `separate_lib.INPUT_ERRORS`."""
+  inputs = separate_lib.read_video_input(
+      path, model.sample_rate, model.frame_rate, model.frame_size,
+      keep_original_frames=False)
+  separate_lib.check_finite_audio(inputs.audio, path, model.sample_rate)
+  entry = {'input': path,
+           'duration_seconds': inputs.info['duration_seconds'],
+           'notes': inputs.info['notes']}
+  if not np.any(inputs.audio):
+    entry.update(status='silent', num_windows=0)
+    return entry, _empty_energies(model.num_sources)
+  energies = window_energies(model, inputs.audio, inputs.frames,
+                             window_seconds)
+  entry.update(status='used', num_windows=energies.num_examples)
+  return entry, energies
+
+
 def read_video_set(model: export_lib.InferenceModel, paths: Sequence[str],
                    window_seconds: Optional[float] = None,
                    description: str = 'off-screen',
-                   progress: bool = True) -> VideoSet:
+                   progress: bool = True,
+                   cache_dir: Optional[str] = None) -> VideoSet:
   """Reads videos and runs the model on their windows (`window_energies`).
 
   A video that cannot be read or used (`separate_lib.INPUT_ERRORS`: no audio
@@ -146,38 +241,46 @@ def read_video_set(model: export_lib.InferenceModel, paths: Sequence[str],
     window_seconds: see `window_energies`.
     description: what the videos are, for the log.
     progress: log a line per video.
+    cache_dir: if given, each video's windows (a few numbers per window)
+      are kept there as `<video name>.npz` and reused while the video, the
+      model and the window length are the same: an interrupted run resumes
+      where it stopped, and a rerun with another target is quick. Failed
+      videos are tried again.
 
   Returns:
     A `VideoSet` (`energies` None when no video gave a window).
   """
   pieces, video_index, videos = [], [], []
   start = time.monotonic()
-  for index, path in enumerate(paths):
-    entry = {'input': path}
-    try:
-      inputs = separate_lib.read_video_input(
-          path, model.sample_rate, model.frame_rate, model.frame_size,
-          keep_original_frames=False)
-      separate_lib.check_finite_audio(inputs.audio, path, model.sample_rate)
-      entry['duration_seconds'] = inputs.info['duration_seconds']
-      entry['notes'] = inputs.info['notes']
-      if not np.any(inputs.audio):
-        entry.update(status='silent', num_windows=0)
-      else:
-        energies = window_energies(model, inputs.audio, inputs.frames,
-                                   window_seconds)
-        pieces.append(energies)
-        video_index.append(np.full(energies.num_examples, index))
-        entry.update(status='used', num_windows=energies.num_examples)
-    except separate_lib.INPUT_ERRORS as e:
-      entry.update(status='failed', num_windows=0,
-                   error=f'{type(e).__name__}: {e}')
-      logging.warning('Skipped %s: %s', path, e)
+  names = separate_lib.output_names(paths)
+  for index, (path, name) in enumerate(zip(paths, names)):
+    key = _cache_key(model, path, window_seconds)
+    cache_path = (os.path.join(cache_dir, f'{name}.npz')
+                  if cache_dir and key is not None else None)
+    cached = _read_cache(cache_path, key)
+    if cached is not None:
+      entry, energies = cached
+      entry['cached'] = True
+    else:
+      try:
+        entry, energies = _video_energies(model, path, window_seconds)
+        if cache_path:
+          _write_cache(cache_path, key, entry, energies)
+      except separate_lib.INPUT_ERRORS as e:
+        entry = {'input': path, 'status': 'failed', 'num_windows': 0,
+                 'error': f'{type(e).__name__}: {e}'}
+        energies = None
+        logging.warning('Skipped %s: %s', path, e)
+    if energies is not None and energies.num_examples:
+      pieces.append(energies)
+      video_index.append(np.full(energies.num_examples, index))
     videos.append(entry)
     if progress:
-      logging.info('[%d/%d] %s video %s: %s, %d windows (%.0f s so far)',
+      logging.info('[%d/%d] %s video %s: %s, %d windows%s (%.0f s so far)',
                    index + 1, len(paths), description, path, entry['status'],
-                   entry['num_windows'], time.monotonic() - start)
+                   entry['num_windows'],
+                   ', cached' if entry.get('cached') else '',
+                   time.monotonic() - start)
   return VideoSet(
       energies=calibration.SetEnergies.concatenate(pieces) if pieces else None,
       video_index=(np.concatenate(video_index) if video_index else
@@ -220,7 +323,8 @@ def calibrate_videos(model: export_lib.InferenceModel,
                      on_screen_paths: Sequence[str] = (),
                      target_osr_db: float = 6.0,
                      window_seconds: Optional[float] = None,
-                     progress: bool = True) -> Dict[str, Any]:
+                     progress: bool = True,
+                     cache_dir: Optional[str] = None) -> Dict[str, Any]:
   """The theta giving `target_osr_db` median OSR on off-screen videos.
 
   Args:
@@ -232,6 +336,8 @@ def calibrate_videos(model: export_lib.InferenceModel,
     window_seconds: see `window_energies` (default: the training clip
       length).
     progress: log a line per video.
+    cache_dir: keeps each video's windows in `<cache_dir>/off_screen/` and
+      `on_screen/` (see `read_video_set`); None: nothing kept.
 
   Returns:
     The report: 'calibration_offset' (theta), 'stored_calibration_offset',
@@ -252,8 +358,11 @@ def calibrate_videos(model: export_lib.InferenceModel,
         'calibration needs an audio-visual model.')
   window_seconds = float(window_seconds or model.clip_seconds)
   start = time.monotonic()
+  def cache(kind):
+    return os.path.join(cache_dir, kind) if cache_dir else None
+
   off_screen = read_video_set(model, off_screen_paths, window_seconds,
-                              'off-screen', progress)
+                              'off-screen', progress, cache('off_screen'))
   if off_screen.energies is None or not np.any(off_screen.energies.active):
     reasons = '; '.join(
         f"{v['input']}: {v.get('error', v['status'])}"
@@ -271,7 +380,7 @@ def calibrate_videos(model: export_lib.InferenceModel,
   stored = model.calibration_offset
   thetas = {'calibrated': result.theta, 'stored': stored}
   on_screen = read_video_set(model, on_screen_paths, window_seconds,
-                             'on-screen', progress)
+                             'on-screen', progress, cache('on_screen'))
   report = {
       'audioscope_version': version.__version__,
       'model': model.source,
@@ -319,7 +428,9 @@ def run_calibration(off_screen: str,
   """`audioscope_calibrate`: checks the paths, loads the model, calibrates.
 
   The video paths are checked before the model loads (which takes
-  seconds), so that a mistyped path fails at once.
+  seconds), so that a mistyped path fails at once. Each video's windows are
+  kept in `output_dir/windows/`, so that an interrupted run resumes and a
+  rerun (another target, more videos) computes only what is new.
 
   Args:
     off_screen: a video, a folder of videos or a glob pattern
@@ -343,7 +454,8 @@ def run_calibration(off_screen: str,
                                   gin_files=gin_files, gin_params=gin_params)
   report = calibrate_videos(model, off_screen_paths, on_screen_paths,
                             target_osr_db=target_osr_db,
-                            window_seconds=window_seconds, progress=progress)
+                            window_seconds=window_seconds, progress=progress,
+                            cache_dir=os.path.join(output_dir, CACHE_DIR))
   report['off_screen']['input'] = off_screen
   report['on_screen']['input'] = on_screen
   tf.io.gfile.makedirs(output_dir)

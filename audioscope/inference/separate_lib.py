@@ -752,7 +752,7 @@ def list_inputs(input_pattern: str) -> List[str]:
                            'check the path.')
 
 
-def _output_names(paths: Sequence[str]) -> List[str]:
+def output_names(paths: Sequence[str]) -> List[str]:
   """A distinct output folder name per input: its stem (+ a count)."""
   names, seen = [], {}
   for path in paths:
@@ -840,7 +840,7 @@ def run_separation(input_path: str,
         progress=TextProgressBar() if progress else None, **options)
   entries = []
   start = time.monotonic()
-  for index, (path, name) in enumerate(zip(paths, _output_names(paths))):
+  for index, (path, name) in enumerate(zip(paths, output_names(paths))):
     folder = os.path.join(output_dir, name)
     entry = {'input': path, 'output_dir': folder}
     if tf.io.gfile.exists(os.path.join(folder, JSON_FILE)):

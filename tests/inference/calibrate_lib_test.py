@@ -15,9 +15,11 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+from unittest import mock
 
 from absl.testing import parameterized
 import numpy as np
@@ -181,6 +183,54 @@ class CalibrateLibTest(parameterized.TestCase, tf.test.TestCase):
       self.assertEqual((entry['status'], entry['num_windows']), ('used', 2))
       self.assertAllClose(entry['median_suppression_db_calibrated'],
                           np.median(osr[2 * i:2 * i + 2]), atol=1e-3)
+
+  def test_a_rerun_reuses_the_kept_windows(self):
+    folder = os.path.join(self.tmp, 'resume')
+    shutil.copytree(self.off_dir, folder)
+    out = os.path.join(self.tmp, 'resume_out')
+    first = calibrate_lib.run_calibration(folder, out,
+                                          saved_model=self.export_dir,
+                                          progress=False)
+    kept = os.path.join(out, calibrate_lib.CACHE_DIR, 'off_screen')
+    self.assertCountEqual(os.listdir(kept),
+                          [f'off{i}.npz' for i in range(4)])
+    read = separate_lib.read_video_input
+
+    def rerun(**kwargs):
+      with mock.patch.object(separate_lib, 'read_video_input',
+                             side_effect=read) as reader:
+        report = calibrate_lib.run_calibration(
+            folder, out, saved_model=self.export_dir, progress=False,
+            **kwargs)
+      return report, sorted(os.path.basename(c.args[0])
+                            for c in reader.call_args_list)
+
+    # Nothing read again, the same theta; another target costs nothing.
+    again, read_paths = rerun()
+    self.assertEqual(read_paths, [])
+    self.assertEqual(again['calibration_offset'], first['calibration_offset'])
+    self.assertTrue(all(v['cached'] for v in again['videos']['off_screen']))
+    higher, read_paths = rerun(target_osr_db=9.0)
+    self.assertEqual(read_paths, [])
+    self.assertLess(higher['calibration_offset'], first['calibration_offset'])
+    # An interrupted run (windows of two videos missing), a changed video
+    # and an unreadable kept file: only those are computed again.
+    os.remove(os.path.join(kept, 'off0.npz'))
+    testing.write_text_file(os.path.join(kept, 'off1.npz'), 'not numpy')
+    _write(os.path.join(folder, 'off2.mp4'), 2.0, 99)
+    changed, read_paths = rerun()
+    self.assertEqual(read_paths, ['off0.mp4', 'off1.mp4', 'off2.mp4'])
+    self.assertEqual(
+        [v['num_windows'] for v in changed['videos']['off_screen']],
+        [2, 2, 2, 2])
+    stored = [[v['median_suppression_db_stored']
+               for v in report['videos']['off_screen']]
+              for report in (first, changed)]
+    self.assertEqual(stored[0][:2] + stored[0][3:],
+                     stored[1][:2] + stored[1][3:])
+    self.assertNotAlmostEqual(stored[0][2], stored[1][2], places=3)
+    _, read_paths = rerun(window_seconds=0.5)  # Other windows: all again.
+    self.assertLen(read_paths, 4)
 
   def test_on_screen_videos_report_their_loss(self):
     report = calibrate_lib.calibrate_videos(

@@ -374,7 +374,7 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
                                 'holds no videos'):
       separate_lib.run_separation(empty, out, saved_model=self.export_dir)
     self.assertEqual(
-        separate_lib._output_names(['p/x.mp4', 'q/x.mp4', 'q/y.mov']),
+        separate_lib.output_names(['p/x.mp4', 'q/x.mp4', 'q/y.mov']),
         ['x', 'x_2', 'y'])
 
   def test_command_line_reports_a_bad_input_in_one_line(self):
