@@ -73,7 +73,8 @@ class VideoSet:
     video_index: `[num_windows]` int, the video (index into `videos`) of
       each window.
     videos: one entry per video: 'input', 'status' ('used', 'silent' or
-      'failed'), 'num_windows', 'duration_seconds', 'notes' or 'error'.
+      'failed'), 'num_windows', 'duration_seconds', 'notes' or 'error', and
+      'cached' when its windows were read from the cache.
   """
   energies: Optional[calibration.SetEnergies]
   video_index: np.ndarray
@@ -82,6 +83,13 @@ class VideoSet:
   @property
   def num_windows(self) -> int:
     return int(self.video_index.shape[0])
+
+
+def _check_audio_visual(model: export_lib.InferenceModel) -> None:
+  if not model.audio_visual:
+    raise ValueError(
+        f'{model.source or "The model"} is an audio-only separator; '
+        'calibration needs an audio-visual model.')
 
 
 def window_energies(model: export_lib.InferenceModel, audio: np.ndarray,
@@ -105,10 +113,7 @@ def window_energies(model: export_lib.InferenceModel, audio: np.ndarray,
   Raises:
     ValueError: an audio-only model, or no frames.
   """
-  if not model.audio_visual:
-    raise ValueError(
-        f'{model.source or "The model"} is an audio-only separator; '
-        'calibration needs an audio-visual model.')
+  _check_audio_visual(model)
   frames = np.asarray(frames)
   if frames.ndim != 4 or frames.shape[0] == 0:
     raise ValueError(f'frames must be [T, H, W, 3] with T > 0, got '
@@ -352,10 +357,7 @@ def calibrate_videos(model: export_lib.InferenceModel,
       what any theta reaches on them (the range is in the message).
     ValueError: an audio-only model.
   """
-  if not model.audio_visual:
-    raise ValueError(
-        f'{model.source or "The model"} is an audio-only separator; '
-        'calibration needs an audio-visual model.')
+  _check_audio_visual(model)
   window_seconds = float(window_seconds or model.clip_seconds)
   start = time.monotonic()
   def cache(kind):
