@@ -334,6 +334,11 @@ class CalibrateLibTest(parameterized.TestCase, tf.test.TestCase):
         f'audioscope_separate --saved_model={self.export_dir} --input=VIDEO '
         f"--output_dir=OUT --calibration_offset="
         f"{report['calibration_offset']:.4f}")
+    self.assertEqual(
+        calibrate_lib.separate_command({'calibration_offset': -0.123456},
+                                       model_dir='/m', checkpoint='best'),
+        'audioscope_separate --model_dir=/m --checkpoint=best --input=VIDEO '
+        '--output_dir=OUT --calibration_offset=-0.1235')
     missing = os.path.join(self.tmp, 'nothing_here')
     process = subprocess.run(
         [sys.executable, '-m', 'audioscope.bin.calibrate',
