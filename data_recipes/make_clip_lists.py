@@ -36,6 +36,7 @@ See data_recipes/README.md, "Your own videos".
 from absl import app
 from absl import flags
 
+from audioscope.bin import console
 from audioscope.bin import user_errors
 from data_recipes import make_clip_lists_lib
 
@@ -85,7 +86,7 @@ def main(argv):
 
 def console_entry_point():
   flags.mark_flags_as_required(['video_root', 'output_dir'])
-  app.run(main)
+  console.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,7 @@ data_recipes/README.md.
 from absl import app
 from absl import flags
 
+from audioscope.bin import console
 from audioscope.bin import user_errors
 from audioscope.data import clip_lists
 from data_recipes import make_mom_sets_lib
@@ -67,7 +68,7 @@ def main(argv):
 
 def console_entry_point():
   flags.mark_flags_as_required(['mom_list', 'video_root', 'output_dir'])
-  app.run(main)
+  console.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -31,6 +31,7 @@ from absl import flags
 from absl import logging
 
 from audioscope import gin_utils
+from audioscope.bin import console
 from audioscope.data import records
 from audioscope.data import synthetic
 from data_recipes import make_synthetic_lib
@@ -96,7 +97,7 @@ def main(argv):
 
 
 def console_entry_point():
-  app.run(main)
+  console.run(main, __name__)
 
 
 if __name__ == '__main__':

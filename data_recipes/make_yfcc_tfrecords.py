@@ -40,6 +40,7 @@ With no options after `--` it runs on the local DirectRunner.
 from absl import app
 from absl import flags
 
+from audioscope.bin import console
 from audioscope.bin import user_errors
 from audioscope.data import clip_lists
 from data_recipes import make_yfcc_tfrecords_lib
@@ -108,7 +109,7 @@ def _make(argv):
 
 def console_entry_point():
   flags.mark_flags_as_required(['clip_list', 'video_root', 'output_dir'])
-  app.run(main)
+  console.run(main, __name__)
 
 
 if __name__ == '__main__':

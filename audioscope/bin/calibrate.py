@@ -43,6 +43,7 @@ import os
 from absl import app
 from absl import flags
 
+from audioscope.bin import console
 from audioscope.bin import model_flags
 
 _OFF_SCREEN = flags.DEFINE_string(
@@ -86,7 +87,7 @@ def run(argv) -> None:
 
 def main() -> None:
   """Console-script entry point `audioscope_calibrate`."""
-  app.run(run)
+  console.run(run, __name__)
 
 
 if __name__ == '__main__':

@@ -27,6 +27,8 @@ import ast
 from absl import app
 from absl import flags
 
+from audioscope.bin import console
+
 _ORIGINAL = flags.DEFINE_string(
     'original', None, 'Original TF1 checkpoint prefix or folder.')
 _OUTPUT = flags.DEFINE_string(
@@ -59,7 +61,7 @@ def run(argv) -> None:
 
 def main() -> None:
   """Console-script entry point `audioscope_convert_checkpoint`."""
-  app.run(run)
+  console.run(run, __name__)
 
 
 if __name__ == '__main__':

@@ -29,6 +29,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from audioscope.bin import console
 from audioscope.bin import demo_flags
 
 _OUTPUT_DIR = flags.DEFINE_string(
@@ -60,7 +61,7 @@ def run(argv) -> None:
 
 def main() -> None:
   """Console-script entry point `audioscope_demo`."""
-  app.run(run)
+  console.run(run, __name__)
 
 
 if __name__ == '__main__':

@@ -49,6 +49,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from audioscope.bin import console
+
 _MODEL_DIR = flags.DEFINE_string(
     'model_dir', None, 'Training folder: checkpoints and the operative gin '
     'config.')
@@ -106,7 +108,7 @@ def run(argv) -> None:
 
 def main() -> None:
   """Console-script entry point `audioscope_export`."""
-  app.run(run)
+  console.run(run, __name__)
 
 
 if __name__ == '__main__':

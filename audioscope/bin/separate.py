@@ -62,6 +62,7 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from audioscope.bin import console
 from audioscope.bin import model_flags
 
 _INPUT = flags.DEFINE_string(
@@ -129,7 +130,7 @@ def run(argv) -> None:
 
 def main() -> None:
   """Console-script entry point `audioscope_separate`."""
-  app.run(run)
+  console.run(run, __name__)
 
 
 if __name__ == '__main__':

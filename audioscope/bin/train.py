@@ -53,6 +53,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
+from audioscope.bin import console
+
 _GIN_FILE = flags.DEFINE_multi_string(
     'gin_file', [], 'gin config files, relative to the packaged gin folder or '
     'absolute; parsed in order.')
@@ -104,7 +106,7 @@ def run(argv) -> None:
 
 def main() -> None:
   """Console-script entry point `audioscope_train`."""
-  app.run(run)
+  console.run(run, __name__)
 
 
 if __name__ == '__main__':
