@@ -18,7 +18,8 @@ absl's --help and --helpshort list the key flags of the module named by
 module, but for the installed console script it is the script's path
 (`.venv/bin/audioscope_separate`), which defines no flag, so --help listed
 none. `run` registers the binary's key flags (its own and those it adopts)
-under that path too before `app.run`.
+under that path too before `app.run`, and gives the script the binary's
+docstring (its usage examples), which --help prints first.
 """
 
 import sys
@@ -40,4 +41,8 @@ def run(main: Callable[..., Any], module_name: str) -> None:
   if script and script != module_name:
     for flag in flag_values.get_key_flags_for_module(module_name):
       flag_values.register_key_flag_for_module(script, flag)
+  # --help starts with __main__'s docstring: the script wrapper has none.
+  main_module = sys.modules.get('__main__')
+  if main_module is not None and not main_module.__doc__:
+    main_module.__doc__ = sys.modules[module_name].__doc__
   app.run(main)

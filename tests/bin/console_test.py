@@ -11,7 +11,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Every console script's --helpshort lists its own flags."""
+"""Every console script's --helpshort shows its usage and lists its flags."""
 
 import ast
 import os
@@ -73,7 +73,12 @@ class ConsoleScriptHelpTest(parameterized.TestCase, tf.test.TestCase):
         text=True, timeout=300, check=False, cwd=_ROOT)
     # absl's help flags print the help and exit with status 1.
     self.assertEqual(process.returncode, 1, msg=process.stderr)
-    self.assertIn(f'USAGE: /venv/bin/{name}', process.stdout)
+    # The binary's docstring (its usage) comes first.
+    docstring = subprocess.run(
+        [sys.executable, '-c', f'import {module} as m; print(m.__doc__)'],
+        capture_output=True, text=True, timeout=300, check=True,
+        cwd=_ROOT).stdout.strip()
+    self.assertIn(docstring.splitlines()[0], process.stdout)
     listed = set(re.findall(r'^\s+(--\w+)', process.stdout, re.M))
     for flag in _EXPECTED_FLAGS[name]:
       self.assertIn(flag, listed, msg=process.stdout)
