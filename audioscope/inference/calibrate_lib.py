@@ -56,7 +56,8 @@ BATCH_WINDOWS = 8
 
 
 class CalibrationSetError(ValueError):
-  """No usable off-screen window, or a target these windows cannot reach."""
+  """No usable off-screen window, a target these windows cannot reach, or
+  an audio-only model."""
 
 
 # What a missing, unreadable or unsuitable input or model raises (the
@@ -87,7 +88,7 @@ class VideoSet:
 
 def _check_audio_visual(model: export_lib.InferenceModel) -> None:
   if not model.audio_visual:
-    raise ValueError(
+    raise CalibrationSetError(
         f'{model.source or "The model"} is an audio-only separator; '
         'calibration needs an audio-visual model.')
 
@@ -111,7 +112,8 @@ def window_energies(model: export_lib.InferenceModel, audio: np.ndarray,
     The `calibration.SetEnergies` of the windows, `[num_windows, ...]`.
 
   Raises:
-    ValueError: an audio-only model, or no frames.
+    CalibrationSetError: an audio-only model.
+    ValueError: no frames.
   """
   _check_audio_visual(model)
   frames = np.asarray(frames)
@@ -353,9 +355,9 @@ def calibrate_videos(model: export_lib.InferenceModel,
     theta) and 'videos' (per video, the same medians).
 
   Raises:
-    CalibrationSetError: no usable off-screen window, or a target outside
-      what any theta reaches on them (the range is in the message).
-    ValueError: an audio-only model.
+    CalibrationSetError: no usable off-screen window, a target outside
+      what any theta reaches on them (the range is in the message), or an
+      audio-only model.
   """
   _check_audio_visual(model)
   window_seconds = float(window_seconds or model.clip_seconds)

@@ -310,7 +310,8 @@ class CalibrateLibTest(parameterized.TestCase, tf.test.TestCase):
       audio_visual = False
       source = 'separator.savedmodel'
 
-    with self.assertRaisesRegex(ValueError, 'audio-only separator'):
+    with self.assertRaisesRegex(calibrate_lib.CalibrationSetError,
+                                'audio-only separator'):
       calibrate_lib.calibrate_videos(AudioOnly(), self.off_paths)
     self.assertTrue(issubclass(calibrate_lib.CalibrationSetError,
                                calibrate_lib.INPUT_ERRORS))
