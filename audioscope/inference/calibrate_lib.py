@@ -35,6 +35,7 @@ import io
 import json
 import os
 import time
+import zipfile
 from typing import Any, Dict, List, Optional, Sequence
 
 from absl import logging
@@ -184,7 +185,8 @@ def _read_cache(cache_path: str, key: Dict[str, Any]):
       energies = calibration.SetEnergies(
           *(data[field.name]
             for field in dataclasses.fields(calibration.SetEnergies)))
-  except (OSError, ValueError, KeyError) as e:
+  except (OSError, ValueError, KeyError, EOFError,
+          zipfile.BadZipFile) as e:
     logging.warning('Ignoring the unreadable cache %s (%s).', cache_path, e)
     return None
   if meta.get('key') != json.loads(json.dumps(key)):

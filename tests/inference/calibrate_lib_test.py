@@ -216,7 +216,8 @@ class CalibrateLibTest(parameterized.TestCase, tf.test.TestCase):
     # An interrupted run (windows of two videos missing), a changed video
     # and an unreadable kept file: only those are computed again.
     os.remove(os.path.join(kept, 'off0.npz'))
-    testing.write_text_file(os.path.join(kept, 'off1.npz'), 'not numpy')
+    with open(os.path.join(kept, 'off1.npz'), 'r+b') as f:
+      f.truncate(100)  # Cut short, as by a full disk.
     _write(os.path.join(folder, 'off2.mp4'), 2.0, 99)
     changed, read_paths = rerun()
     self.assertEqual(read_paths, ['off0.mp4', 'off1.mp4', 'off2.mp4'])
