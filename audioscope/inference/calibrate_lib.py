@@ -52,8 +52,6 @@ JSON_FILE = 'calibration.json'
 CACHE_DIR = 'windows'
 # Version of the cached windows (a new one recomputes them).
 CACHE_FORMAT = 1
-# Windows per model call.
-BATCH_WINDOWS = 8
 
 
 class CalibrationSetError(ValueError):
@@ -130,9 +128,10 @@ def window_energies(model: export_lib.InferenceModel, audio: np.ndarray,
     audio = np.pad(audio, (0, window_samples - audio.shape[0]))
   scale = 255.0 if frames.dtype == np.uint8 else 1.0
   pieces = []
-  for first in range(0, num_windows, BATCH_WINDOWS):
+  batch = separate_lib.BATCH_WINDOWS
+  for first in range(0, num_windows, batch):
     starts = [k * window_samples
-              for k in range(first, min(first + BATCH_WINDOWS, num_windows))]
+              for k in range(first, min(first + batch, num_windows))]
     batch_audio = np.stack([audio[s:s + window_samples] for s in starts])
     batch_frames = np.stack([
         separate_lib.window_frames(frames, s, window_samples, rate, fps)

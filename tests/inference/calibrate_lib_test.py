@@ -90,7 +90,7 @@ class WindowTest(tf.test.TestCase):
         (255 * brightness).astype(np.uint8)[:, None, None, None],
         (brightness.size, 16, 16, 3))
     energies = calibrate_lib.window_energies(model, audio, frames)
-    self.assertEqual(model.calls, [calibrate_lib.BATCH_WINDOWS, 3])
+    self.assertEqual(model.calls, [separate_lib.BATCH_WINDOWS, 3])
     self.assertEqual(energies.num_examples, seconds)
     for k in range(seconds):
       window = (255 * brightness[16 * k:16 * (k + 1)]).astype(np.uint8)

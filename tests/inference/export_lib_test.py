@@ -237,6 +237,30 @@ class ExportLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(stitched['on_screen'] + stitched['off_screen'], audio,
                         atol=1e-4)
 
+  def test_batches_of_windows_give_the_window_by_window_result(self):
+    rng = np.random.RandomState(4)
+    audio = (0.1 * rng.randn(5 * 16000)).astype(np.float32)
+    frames = rng.randint(0, 255, (80, 16, 16, 3)).astype(np.uint8)
+    for offset in (None, -0.7):
+      # 1 s windows every 0.5 s: 9 windows, in batches of 4, 4 and 1.
+      results = [separate_lib.separate_arrays(
+          self.loaded, audio, frames, 1.0, 0.5, calibration_offset=offset,
+          batch_windows=batch) for batch in (1, 4)]
+      self.assertLen(results[0]['windows'], 9)
+      for key in ('sources', 'on_screen', 'off_screen', 'probabilities',
+                  'logits'):
+        self.assertAllClose(results[1][key], results[0][key], atol=2e-5,
+                            msg=key)
+      self.assertAllEqual(results[1]['permutations'],
+                          results[0]['permutations'])
+    # The audio-only signature too.
+    sources = [separate_lib.separate_arrays(
+        export_lib.from_model(self.model.separator, frame_size=(16, 16),
+                              clip_seconds=1.0, num_sources=3),
+        audio, window_seconds=1.0, overlap_seconds=0.5,
+        batch_windows=batch)['sources'] for batch in (1, 4)]
+    self.assertAllClose(sources[1], sources[0], atol=2e-5)
+
   def test_input_errors_name_the_problem(self):
     audio_only = video_io.write_video(
         os.path.join(self.tmp, 'audio_only.mp4'), None, 16.0,

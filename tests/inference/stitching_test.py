@@ -143,6 +143,44 @@ class StitchingTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAlmostEqual(result['weights'].sum(), num_samples, places=6)
     self.assertEqual(calls[-1], (len(fake.orders), len(fake.orders)))
 
+  @parameterized.named_parameters(
+      ('batches_of_3', 2317, 500, 400, 3),   # 6 windows: 3 + 3.
+      ('batches_of_4', 2317, 500, 400, 4),   # 4 + 2.
+      ('batch_of_one', 2000, 400, 200, 1),
+      ('single_window', 300, 400, 200, 8),
+  )
+  def test_batched_windows_give_the_window_by_window_result(
+      self, num_samples, window, hop, batch_windows):
+    sources = _known_sources(4, num_samples)
+    mixture = sources.sum(0)
+    one_by_one = stitching.separate_long(
+        _ShufflingSeparator(sources), mixture, window, hop,
+        per_source_keys=('probabilities',),
+        signal_keys=('on_screen', 'off_screen'))
+    separator = _ShufflingSeparator(sources)  # The same orders, seed 1.
+    batch_sizes = []
+
+    def separate_batch(starts, window_audio):
+      batch_sizes.append(len(starts))
+      outputs = [separator(None, start, audio)
+                 for start, audio in zip(starts, window_audio)]
+      return {key: np.stack([o[key] for o in outputs]) for key in outputs[0]}
+
+    batched = stitching.separate_long(
+        stitching.batched_separate_fn(separate_batch, mixture, window, hop,
+                                      batch_windows),
+        mixture, window, hop, per_source_keys=('probabilities',),
+        signal_keys=('on_screen', 'off_screen'))
+    num_windows = len(one_by_one['windows'])
+    self.assertEqual(sum(batch_sizes), num_windows)
+    self.assertEqual(batch_sizes[:-1],
+                     [batch_windows] * (len(batch_sizes) - 1))
+    for key in ('sources', 'on_screen', 'off_screen', 'probabilities',
+                'permutations'):
+      np.testing.assert_array_equal(batched[key], one_by_one[key])
+    with self.assertRaisesRegex(ValueError, 'batch_windows'):
+      stitching.batched_separate_fn(separate_batch, mixture, window, hop, 0)
+
   def test_bad_inputs_name_the_problem(self):
     with self.assertRaisesRegex(ValueError, 'hop_samples'):
       stitching.plan_windows(100, 10, 20)
