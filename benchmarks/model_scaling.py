@@ -27,7 +27,8 @@ until a point runs out of memory (RSS watchdog, --memory_limit_gb, default
   video is not held as float32);
 * `windowed`: `audioscope_separate`'s path, `separate_lib.separate_arrays`
   on an in-memory `export_lib.InferenceModel` (the SavedModel serving
-  function): 5 s windows with 1 s overlap, sources matched and cross-faded
+  function): 5 s windows with 1 s overlap, `--batch_windows` per model
+  call, sources matched and cross-faded
   (`audioscope/inference/stitching.py`).
 
 Each point runs in its own subprocess (benchmark_utils.run_point): it builds
@@ -88,6 +89,10 @@ _WINDOW_SECONDS = flags.DEFINE_float('window_seconds', 5.0,
                                      'Window of the windowed mode (s).')
 _OVERLAP_SECONDS = flags.DEFINE_float('overlap_seconds', 1.0,
                                       'Overlap of the windowed mode (s).')
+_BATCH_WINDOWS = flags.DEFINE_integer(
+    'batch_windows', 8, 'Windows per model call in the windowed mode '
+    '(separate_lib.separate_arrays; 8 is its default, 1 runs them one by '
+    'one).')
 _QUICK = flags.DEFINE_bool(
     'quick', False,
     'Smoke run: separable_sa and joint_sa, lengths 0.5 s and 1 s, width '
@@ -152,7 +157,8 @@ def _run_point(spec):
     def call(audio, video):
       return separate_lib.separate_arrays(
           inference_model, audio, video, _WINDOW_SECONDS.value,
-          _OVERLAP_SECONDS.value)['on_screen']
+          _OVERLAP_SECONDS.value,
+          batch_windows=_BATCH_WINDOWS.value)['on_screen']
 
     warmup = _inputs(min(seconds, _WINDOW_SECONDS.value), rng)
   start = time.perf_counter()
@@ -180,7 +186,8 @@ def _measure(module, mode, seconds, memory_limit_gb, timeout):
              f'--point={module},{mode},{seconds}',
              f'--width_multiplier={_WIDTH_MULTIPLIER.value}',
              f'--window_seconds={_WINDOW_SECONDS.value}',
-             f'--overlap_seconds={_OVERLAP_SECONDS.value}']
+             f'--overlap_seconds={_OVERLAP_SECONDS.value}',
+             f'--batch_windows={_BATCH_WINDOWS.value}']
   record = benchmark_utils.run_point(command, _RESULT_PREFIX,
                                      memory_limit_gb=memory_limit_gb,
                                      timeout_s=timeout)
@@ -279,6 +286,7 @@ def main(argv):
                   width_multiplier=_WIDTH_MULTIPLIER.value,
                   window_seconds=_WINDOW_SECONDS.value,
                   overlap_seconds=_OVERLAP_SECONDS.value,
+                  batch_windows=_BATCH_WINDOWS.value,
                   min_seconds=min_seconds, max_seconds=max_seconds,
                   max_call_seconds=max_call,
                   memory_limit_gb=memory_limit_gb, quick=_QUICK.value),
