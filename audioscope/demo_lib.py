@@ -827,8 +827,11 @@ class Demo:
     gain = 0.9 / peak if peak > 0.9 else 1.0
     folder = self.dirs['demo_video']
     path = os.path.join(folder, 'input.mp4')
+    # Lossless H.264, so that the decoded frames, and with them the
+    # separation stage's outputs, are the same in every run.
     video_io.write_video(path, on_screen.frames, options.frame_rate,
-                         audio=audio * gain, sample_rate=options.sample_rate)
+                         audio=audio * gain, sample_rate=options.sample_rate,
+                         crf=0)
     for name, signal in (('input_on_screen_truth.wav', on_screen.audio),
                          ('input_off_screen_truth.wav', off_screen.audio)):
       video_io.write_wav(os.path.join(folder, name), signal * gain,

@@ -234,6 +234,17 @@ class DemoLibTest(parameterized.TestCase, tf.test.TestCase):
                                 f"run the demo's {stage} stage first"):
       getattr(demo, f'restore_{stage}')()
 
+  def test_demo_video_is_written_losslessly(self):
+    # Lossy H.264 can decode to other frames in another process (see
+    # video_io.write_video), and the separation stage reads this video.
+    demo = demo_lib.Demo(self.create_tempdir().full_path,
+                         demo_lib.fast_config())
+    with mock.patch.object(video_io, 'write_video',
+                           wraps=video_io.write_video) as write:
+      artefacts = demo.make_demo_video()
+    self.assertEqual(write.call_args.kwargs['crf'], 0)
+    self.assertEqual(write.call_args.args[0], artefacts['demo_video'])
+
   def test_interrupted_audioscope_stage_resumes_from_its_last_validation(self):
     output_dir = self.create_tempdir().full_path
     config = demo_lib.fast_config(audioscope_steps_per_eval=1)

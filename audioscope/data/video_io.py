@@ -664,7 +664,12 @@ def write_video(path: Union[str, os.PathLike],
     video_codec: 'h264' (libx264) or 'mpeg4'; if the encoder asked for is
       not in this FFmpeg build, 'mpeg4' is used.
     audio_codec: 'aac' or any FFmpeg audio encoder the container accepts.
-    crf: H.264 quality (lower is better, 0 lossless-ish luma).
+    crf: H.264 quality (lower is better). 0 is lossless: the decoded frames
+      are exactly the frames' yuv420p conversion, the same bytes in every
+      process. Above 0 x264's decisions can change the last bits of the
+      decoded frames from one process to the next (measured: up to 33 of
+      255 levels on a 6 s synthetic clip at 18), so a video whose decoded
+      frames must reproduce (the demo's) is written with 0.
     audio_bitrate: audio bit rate in bits per second.
 
   Returns:
@@ -731,8 +736,12 @@ def write_video(path: Union[str, os.PathLike],
       audio_stream.bit_rate = audio_bitrate
     if video_stream is not None:
       for i, image in enumerate(frames):
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image),
-                                           format='rgb24')
+        # Converted here, not inside encode(): there the same frames gave
+        # other H.264 bytes after the process had freed other frames
+        # (uninitialised memory read on the way to x264).
+        frame = av.VideoFrame.from_ndarray(
+            np.ascontiguousarray(image), format='rgb24').reformat(
+                format='yuv420p')
         frame.pts = i
         for packet in video_stream.encode(frame):
           container.mux(packet)

@@ -18,6 +18,7 @@ import shutil
 import tempfile
 
 from absl.testing import parameterized
+import av
 import numpy as np
 import tensorflow as tf
 
@@ -183,6 +184,24 @@ class VideoIoTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(clip.audio.shape, (8000,))
     positions = np.array([testing.square_position(f) for f in clip.frames])
     self.assertAllClose(positions, np.arange(8) * 4.0, atol=0.6)
+
+  def test_lossless_h264_decodes_to_the_yuv420p_frames(self):
+    rng = np.random.RandomState(0)
+    frames = rng.randint(0, 256, (6, 32, 48, 3)).astype(np.uint8)
+    # The frames as yuv420p, back to RGB: what a lossless file decodes to.
+    expected = np.stack([
+        av.VideoFrame.from_ndarray(f, format='rgb24').reformat(
+            format='yuv420p').to_ndarray(format='rgb24') for f in frames])
+    decoded = {}
+    for crf in (0, 18):
+      path = os.path.join(self.root, f'crf{crf}.mp4')
+      video_io.write_video(path, frames, 8.0, crf=crf)
+      decoded[crf] = video_io.read_video(path, frame_size=None,
+                                         frame_rate=8.0,
+                                         require_audio=False).frames
+    self.assertAllEqual(decoded[0], expected)
+    # Lossy coding of noise changes many levels: the check above can fail.
+    self.assertGreater(np.abs(decoded[18].astype(int) - expected).max(), 8)
 
   def test_write_video_rejects_bad_frames(self):
     path = os.path.join(self.root, 'bad.mp4')
