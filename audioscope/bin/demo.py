@@ -17,7 +17,7 @@ Generates a synthetic audio-visual data set, pre-trains the separator (MixIT)
 and the embedding networks (audio-visual coincidence), trains AudioScopeV2,
 calibrates it to a 6 dB median OSR, evaluates it next to the no-processing
 baselines with the negative probes, exports a SavedModel and separates a demo
-video; 12 to 21 minutes on 2 CPU cores, depending on the CPU (see
+video; 7 to 21 minutes on 2 CPU cores, depending on the CPU (see
 audioscope/demo_lib.py and gin/demo/synthetic_demo.gin for the sizes).
 Re-running resumes: finished stages are skipped.
 
