@@ -13,7 +13,7 @@
 # limitations under the License.
 r"""Table-1-like quality benchmark of the five alignment modules.
 
-  python benchmarks/quality.py --output_dir=/tmp/quality   # 1.5-2 hours
+  python benchmarks/quality.py --output_dir=/tmp/quality   # 45 minutes to 2 hours, by CPU
   python benchmarks/quality.py --output_dir=/tmp/quality_fast --fast
   python benchmarks/quality.py --output_dir=/tmp/quality \
       --modules=joint_cma,separable_cma --audioscope_seeds=0
@@ -74,10 +74,10 @@ the contrastive coincidence loss with 2 time-shifted negatives per clip
 (`--coincidence_loss`, `--coincidence_shifted_negatives`), learning rate
 1e-3, embedding trunks fine-tuned, op determinism on
 (`gin/demo/synthetic_demo.gin`). Measured on 2 CPU cores, three seeds
-(session 14, AMD EPYC with AVX-512, load average 0.2-4.1): shared stages
-5.9 minutes, 4.3 to 7.5 minutes per run with its evaluation: 82.0 minutes
-for the fifteen runs and the detector (in two invocations: 32.1 minutes
-for seed 0, 50.8 for seeds 1 and 2), about 88 from scratch. One seed
+(session 22, AMD EPYC with AVX-512, load average 0.9-3.2): shared stages
+4.6 minutes, 2.2 to 2.9 minutes per run with its evaluation: 37.8 minutes
+for the fifteen runs, about 43 from scratch (session 14, on the same
+machine with older code: 82.0 minutes for the runs, 88 from scratch). One seed
 (session 9, another machine, load average 0.3-2.8): 6.5 to 7.5 minutes
 per module, 35.8 for the five modules and the detector, plus about 9 for
 the shared stages; at that speed three seeds take about 115 minutes. (The
