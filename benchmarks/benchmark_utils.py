@@ -25,6 +25,9 @@
   watchdog (`--memory_limit_gb`), a wall-clock timeout, and the child's peak
   RSS from `os.wait4` rusage; the child prints one line
   `<prefix><json>` with `emit_point_result`.
+* `paired_seed_comparison(reference, candidates)`: whether any candidate
+  (e.g. an alignment module's calibrated SNR per training seed) is above a
+  reference, from paired per-seed differences (t-tests, Holm's procedure).
 * `write_json(path, results)`: writes the results with `machine_info()` at
   the end of the run (load average then) added.
 
@@ -327,6 +330,106 @@ def loglog_slope(xs: Sequence[float], ys: Sequence[float]) -> Optional[float]:
   x = np.log([p[0] for p in pairs])
   y = np.log([p[1] for p in pairs])
   return float(np.polyfit(x, y, 1)[0])
+
+
+# -------------------------------------------------------------- Statistics ---
+
+
+def paired_seed_comparison(
+    reference: Sequence[Optional[float]],
+    candidates: Mapping[str, Sequence[Optional[float]]],
+    alpha: float = 0.05,
+    power: float = 0.8) -> Dict[str, Any]:
+  """Whether any candidate is above a reference, paired by training seed.
+
+  Runs trained with the same seed share their data and batch order, so the
+  unit of evidence is the per-seed difference `candidate - reference`. Each
+  candidate gets a one-sided paired t-test (H1: the mean difference is
+  above 0), and Holm's step-down procedure holds the chance of any false
+  "above" at `alpha` over all candidates, which also covers picking the
+  best candidate after the fact.
+
+  Args:
+    reference: the reference's metric, one value per seed (None: missing;
+      that seed is left out of every pair).
+    candidates: {name: values in the same seed order as `reference`}.
+    alpha: family-wise error rate of the "above" verdict.
+    power: the power that `seeds_for_power` is sized for.
+
+  Returns:
+    {'alpha', 'power', 'candidates': {name: {'num_seeds', 'differences',
+    'mean_difference', 'std_difference', 'ci_low', 'ci_high' (two-sided
+    1 - alpha t-interval of the mean difference), 'p_value' (one-sided),
+    'holm_alpha' (the level Holm's procedure tested it at, None where it
+    stopped before), 'above' (rejected by Holm's procedure),
+    'seeds_for_power' (paired seeds that a true difference of this mean
+    and standard deviation would need to be found at level alpha / number
+    of candidates with probability `power`, by the normal approximation;
+    None unless the mean difference is above 0)}}, 'best' (the candidate
+    with the largest mean difference) and 'verdict': 'above' (at least one
+    candidate is above the reference at level alpha), 'not above' (no
+    candidate's mean difference is above 0) or 'undecided' (some are, and
+    the seeds cannot tell it from noise). Statistics that need two seeds
+    are None with fewer.
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from scipy import stats  # pylint: disable=g-import-not-at-top
+  if not candidates:
+    raise ValueError('paired_seed_comparison needs at least one candidate.')
+  if not 0 < alpha < 1 or not 0 < power < 1:
+    raise ValueError(f'alpha and power must be in (0, 1), got {alpha} and '
+                     f'{power}.')
+  results = {}
+  for name, values in candidates.items():
+    if len(values) != len(reference):
+      raise ValueError(f'{name} has {len(values)} seeds, the reference '
+                       f'{len(reference)}: pair them seed by seed.')
+    differences = [float(v) - float(r) for v, r in zip(values, reference)
+                   if v is not None and r is not None]
+    n = len(differences)
+    result = {'num_seeds': n, 'differences': differences,
+              'mean_difference': float(np.mean(differences)) if n else None,
+              'std_difference': None, 'ci_low': None, 'ci_high': None,
+              'p_value': None, 'holm_alpha': None, 'above': False,
+              'seeds_for_power': None}
+    if n >= 2:
+      mean = result['mean_difference']
+      std = float(np.std(differences, ddof=1))
+      result['std_difference'] = std
+      half_width = (stats.t.ppf(1 - alpha / 2, n - 1) * std / np.sqrt(n))
+      result['ci_low'] = mean - float(half_width)
+      result['ci_high'] = mean + float(half_width)
+      if std > 0:
+        result['p_value'] = float(stats.t.sf(mean / (std / np.sqrt(n)),
+                                             n - 1))
+        if mean > 0:
+          z = (stats.norm.ppf(1 - alpha / len(candidates)) +
+               stats.norm.ppf(power))
+          result['seeds_for_power'] = int(np.ceil((z * std / mean) ** 2))
+      else:  # Every seed gave the same difference.
+        result['p_value'] = 0.0 if mean > 0 else 1.0
+    results[name] = result
+  # Holm: the i-th smallest p-value (0-based) is tested at alpha / (m - i),
+  # and the procedure stops at the first that fails.
+  tested = sorted((r['p_value'], name) for name, r in results.items()
+                  if r['p_value'] is not None)
+  for rank, (p_value, name) in enumerate(tested):
+    level = alpha / (len(candidates) - rank)
+    results[name]['holm_alpha'] = level
+    if p_value > level:
+      break
+    results[name]['above'] = True
+  means = {name: r['mean_difference'] for name, r in results.items()
+           if r['mean_difference'] is not None}
+  best = max(means, key=means.get) if means else None
+  if any(r['above'] for r in results.values()):
+    verdict = 'above'
+  elif best is None or means[best] <= 0:
+    verdict = 'not above'
+  else:
+    verdict = 'undecided'
+  return {'alpha': alpha, 'power': power, 'candidates': results,
+          'best': best, 'verdict': verdict}
 
 
 # ------------------------------------------------------------------ Output ---

@@ -28,6 +28,26 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import benchmark_utils  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
+# Independent oracles for three seeds (2 degrees of freedom), where the t
+# distribution has a closed form: P(T > t) = 1/2 - t / (2 sqrt(2 + t^2)).
+_T_975_DF2 = 4.302652729911275  # Two-sided 95% quantile, df = 2 (tables).
+_Z_95 = 1.6448536269514722  # Normal quantiles (tables).
+_Z_975 = 1.959963984540054
+_Z_80 = 0.8416212335729143
+
+
+def _sf_df2(t):
+  return 0.5 - t / (2 * np.sqrt(2 + t * t))
+
+
+def _three_seeds_with_p(mean, p_value):
+  """Differences [mean - d, mean, mean + d] whose one-sided p is p_value."""
+  q = 1 - 2 * p_value
+  t = np.sqrt(2 * q * q / (1 - q * q))
+  spread = mean * np.sqrt(3) / t  # The sample std of the three is `spread`.
+  return [mean - spread, mean, mean + spread]
+
+
 class BenchmarkUtilsTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_start_main_dispatches_point_or_requires_output_dir(self):
@@ -69,6 +89,90 @@ class BenchmarkUtilsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAlmostEqual(benchmark_utils.loglog_slope(xs, ys), exponent,
                            places=6)
     self.assertIsNone(benchmark_utils.loglog_slope([1.0], [2.0]))
+
+  def test_paired_seed_comparison_against_closed_form_t(self):
+    reference = [1.0, 2.0, 0.5]
+    differences = [0.9, 0.1, 0.35]
+    result = benchmark_utils.paired_seed_comparison(
+        reference, {'a': [r + d for r, d in zip(reference, differences)]})
+    a = result['candidates']['a']
+    mean = np.mean(differences)
+    std = np.sqrt(np.sum((np.array(differences) - mean)**2) / 2)
+    self.assertEqual(a['num_seeds'], 3)
+    self.assertAllClose(a['differences'], differences)
+    self.assertAllClose(a['mean_difference'], mean)
+    self.assertAllClose(a['std_difference'], std)
+    half_width = _T_975_DF2 * std / np.sqrt(3)
+    self.assertAllClose([a['ci_low'], a['ci_high']],
+                        [mean - half_width, mean + half_width])
+    self.assertAllClose(a['p_value'], _sf_df2(mean / (std / np.sqrt(3))))
+    self.assertAllClose(a['p_value'], 0.0986, atol=1e-4)  # Above 0.05.
+    self.assertFalse(a['above'])
+    self.assertAllClose(a['holm_alpha'], 0.05)
+    # One candidate: sized at level 0.05 (normal approximation).
+    self.assertEqual(a['seeds_for_power'],
+                     int(np.ceil(((_Z_95 + _Z_80) * std / mean)**2)))
+    self.assertEqual((result['best'], result['verdict']), ('a', 'undecided'))
+
+  @parameterized.named_parameters(
+      # Holm with two candidates: 0.02 <= 0.05 / 2, then 0.04 <= 0.05 / 1.
+      ('both_above', {'a': 0.02, 'b': 0.04}, {'a': True, 'b': True},
+       {'a': 0.025, 'b': 0.05}, 'above'),
+      # 0.03 > 0.025 stops the procedure (Bonferroni's level for the best).
+      ('none_above', {'a': 0.03, 'b': 0.04}, {'a': False, 'b': False},
+       {'a': 0.025, 'b': None}, 'undecided'),
+      # Three: 0.01 <= 0.05 / 3, 0.03 > 0.05 / 2 stops; 0.2 is not tested.
+      ('step_down_stops', {'a': 0.01, 'b': 0.2, 'c': 0.03},
+       {'a': True, 'b': False, 'c': False},
+       {'a': 0.05 / 3, 'b': None, 'c': 0.025}, 'above'))
+  def test_paired_seed_comparison_holm(self, p_values, above, levels,
+                                       verdict):
+    reference = [0.0, 0.0, 0.0]
+    candidates = {name: _three_seeds_with_p(1.0, p)
+                  for name, p in p_values.items()}
+    result = benchmark_utils.paired_seed_comparison(reference, candidates)
+    for name, p_value in p_values.items():
+      got = result['candidates'][name]
+      self.assertAllClose(got['p_value'], p_value, atol=1e-9)
+      self.assertEqual(got['above'], above[name], name)
+      if levels[name] is None:
+        self.assertIsNone(got['holm_alpha'], name)
+      else:
+        self.assertAllClose(got['holm_alpha'], levels[name])
+      # Sized at Bonferroni's level alpha / 2 or / 3 (normal approximation).
+      z = {2: _Z_975, 3: 2.1280452038560776}[len(p_values)] + _Z_80
+      self.assertEqual(got['seeds_for_power'],
+                       int(np.ceil((z * got['std_difference']) ** 2)))
+    self.assertEqual(result['verdict'], verdict)
+
+  def test_paired_seed_comparison_not_above_missing_and_single_seed(self):
+    result = benchmark_utils.paired_seed_comparison(
+        [2.0, None, 1.0], {'a': [1.5, 3.0, 1.2], 'b': [1.0, 9.0, 0.0]})
+    a, b = result['candidates']['a'], result['candidates']['b']
+    self.assertAllClose(a['differences'], [-0.5, 0.2])  # Seed 1 left out.
+    self.assertEqual(a['num_seeds'], 2)
+    self.assertGreater(a['p_value'], 0.5)
+    self.assertIsNone(a['seeds_for_power'])
+    self.assertAllClose(b['p_value'], 1.0)  # Both seeds -1: no spread.
+    self.assertAllClose([b['ci_low'], b['ci_high']], [-1.0, -1.0])
+    self.assertEqual((result['best'], result['verdict']), ('a', 'not above'))
+    one = benchmark_utils.paired_seed_comparison([1.0], {'a': [1.4]})
+    self.assertAllClose(one['candidates']['a']['mean_difference'], 0.4)
+    for key in ('std_difference', 'ci_low', 'p_value', 'seeds_for_power'):
+      self.assertIsNone(one['candidates']['a'][key], key)
+    self.assertEqual(one['verdict'], 'undecided')  # One seed cannot decide.
+    same = benchmark_utils.paired_seed_comparison([0.0, 1.0], {'a': [1.0, 2.0]})
+    self.assertEqual(same['candidates']['a']['p_value'], 0.0)
+    self.assertEqual(same['verdict'], 'above')
+
+  def test_paired_seed_comparison_rejects_unpaired_or_bad_levels(self):
+    with self.assertRaisesRegex(ValueError, 'b has 2 seeds, the reference 3'):
+      benchmark_utils.paired_seed_comparison([1.0, 2.0, 3.0],
+                                             {'b': [1.0, 2.0]})
+    with self.assertRaisesRegex(ValueError, 'at least one candidate'):
+      benchmark_utils.paired_seed_comparison([1.0], {})
+    with self.assertRaisesRegex(ValueError, r'alpha and power must be in'):
+      benchmark_utils.paired_seed_comparison([1.0], {'a': [1.0]}, alpha=0.0)
 
   def test_markdown_table(self):
     lines = benchmark_utils.markdown_table(['Model', 'A', 'B'],

@@ -14,13 +14,13 @@
 """Smoke test of benchmarks/quality.py in its --fast mode.
 
 The script runs in a subprocess (its absl flags would clash with those of
-other binaries imported by the test suite), with one alignment module and
-one or two steps per stage and two AudioScopeV2 training seeds: about two
-minutes of CPU time (measured: 135 s of wall time for two modules and two
-seeds on 2 cores, load average 0.3-1.1). Every module takes
-the same code paths of the script, and each alignment module is tested on
-its own in tests/attention; `audioscope_v1` is the one whose --fast config
-differs (no alignment blocks).
+other binaries imported by the test suite), with two modules
+(`audioscope_v1` and `separable_sa`), one or two steps per stage and two
+AudioScopeV2 training seeds (measured: 70 s of wall time on 2 cores,
+session 23). Every alignment module takes the same code paths of the
+script, and each is tested on its own in tests/attention; `audioscope_v1`
+is the one whose --fast config differs (no alignment blocks), and with an
+attention module next to it the report compares the two seed by seed.
 """
 
 import json
@@ -37,7 +37,7 @@ from audioscope.evaluation import evaluate_lib
 
 _SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                        os.pardir, 'benchmarks', 'quality.py')
-_MODULES = ('audioscope_v1',)
+_MODULES = ('audioscope_v1', 'separable_sa')
 _AUDIOSCOPE_STEPS = 2
 _SEEDS = (0, 1)
 # Calibrated metrics summarised over the seeds, by their column titles.
@@ -234,6 +234,37 @@ class QualityBenchmarkTest(tf.test.TestCase):
             cells[title],
             f'{fmt(np.mean(expected[name]))} ({fmt(np.min(expected[name]))}, '
             f'{fmt(np.max(expected[name]))})', f'{module}, {title}')
+
+    # The attention module against audioscope_v1, paired by seed: the
+    # differences of quality.json's calibrated SNRs, and the table's cells.
+    comparison = report['snr_against_reference']
+    self.assertEqual(comparison['reference'], 'audioscope_v1')
+    self.assertEqual(comparison['seeds'], list(_SEEDS))
+    self.assertCountEqual(comparison['candidates'], _MODULES[1:])
+    differences = {
+        module: [report['seed_results'][module][str(seed)]['calibrated']
+                 ['median_snr_db'] -
+                 report['seed_results']['audioscope_v1'][str(seed)]
+                 ['calibrated']['median_snr_db'] for seed in _SEEDS]
+        for module in _MODULES[1:]}
+    for module, values in differences.items():
+      result = comparison['candidates'][module]
+      self.assertAllClose(result['differences'], values)
+      self.assertAllClose(result['mean_difference'], np.mean(values))
+    best = max(differences, key=lambda m: np.mean(differences[m]))
+    self.assertEqual(comparison['best'], best)
+    self.assertIn(comparison['verdict'], ('above', 'not above', 'undecided'))
+    if np.mean(differences[best]) <= 0:
+      self.assertEqual(comparison['verdict'], 'not above')
+    table = tables['Attention modules against audioscope_v1 (calibrated SNR, '
+                   'paired by seed)']
+    self.assertEqual([row[0] for row in table[1:]], list(_MODULES[1:]))
+    for row in table[1:]:
+      cells = dict(zip(table[0], row))
+      self.assertEqual(cells['seeds'], str(len(_SEEDS)))
+      self.assertEqual(cells['SNR difference (dB)'],
+                       f'{np.mean(differences[row[0]]):+.2f}')
+    self.assertIn(f'**Verdict: {comparison["verdict"]}**', markdown)
 
 
 if __name__ == '__main__':
