@@ -346,7 +346,8 @@ def comparison_lines(comparison: Mapping[str, Any]) -> List[str]:
       'paired by seed)', '',
       f'Per seed, a module\'s calibrated SNR minus {reference}\'s (the same '
       'data, shared stages and seed). One-sided paired t-test of "above"; '
-      f'Holm\'s procedure over the {len(candidates)} modules holds the '
+      f'Holm\'s procedure over the {len(candidates)} '
+      f'module{"s" if len(candidates) > 1 else ""} holds the '
       f'chance of any false "above" at {alpha:g}, which covers picking the '
       'best module after the fact. Seeds needed: how many paired seeds a '
       'true difference of this mean and spread needs to be found with '
@@ -379,7 +380,9 @@ def comparison_lines(comparison: Mapping[str, Any]) -> List[str]:
     text = (f'{best} has the highest mean SNR '
             f'({_signed(result["mean_difference"])} dB against {reference}), '
             'but these seeds cannot tell that from the spread between seeds')
-    if result['seeds_for_power'] is not None:
+    if result['num_seeds'] < 2:
+      text += ' (one paired seed has no spread to judge by: train two or more)'
+    elif result['seeds_for_power'] is not None:
       text += (f' (about {result["seeds_for_power"]} paired seeds would be '
                'needed)')
     text += '.'
