@@ -773,6 +773,7 @@ class Demo:
     results = {
         'calibration': summary['calibration'],
         'results': summary['results'],
+        'intervals': summary.get('intervals'),
         'single_mixture': summary.get('single_mixture'),
         'probe_negatives': {
             k: v for k, v in summary['probe_negatives'].items()

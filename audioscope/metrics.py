@@ -239,10 +239,19 @@ def _source_weights(labels, scores, sources, metric: str):
     raise ValueError('probabilities and sources must be finite (no NaN/Inf).')
   if not np.all(np.isin(labels, (0, 1))):
     raise ValueError('labels must be binary (0 = off-screen, 1 = on-screen).')
-  power = np.sum(np.square(sources), axis=-1)
+  return labels, scores, power_shares(np.sum(np.square(sources), axis=-1))
+
+
+def power_shares(power):
+  """`[N, M]` each source's share of its example's power (0 if all silent).
+
+  Args:
+    power: `[N, M]` energies ||s_m||^2 of the separated sources (or the
+      diagonals of their Gram matrices).
+  """
+  power = np.asarray(power, dtype=np.float64)
   total = np.sum(power, axis=-1, keepdims=True)
-  weights = np.divide(power, total, out=np.zeros_like(power), where=total > 0)
-  return labels, scores, weights
+  return np.divide(power, total, out=np.zeros_like(power), where=total > 0)
 
 
 def power_weighted_auc(labels, probabilities, sources):
@@ -268,9 +277,26 @@ def power_weighted_auc(labels, probabilities, sources):
   """
   labels, probabilities, weights = _source_weights(
       labels, probabilities, sources, 'power_weighted_auc')
-  labels = labels.reshape(-1).astype(np.int64)
-  weights = weights.reshape(-1)
-  probabilities = probabilities.reshape(-1)
+  return weighted_auc(labels, probabilities, weights)
+
+
+def weighted_auc(labels, scores, weights):
+  """`power_weighted_auc` from the weights of the sources instead of them.
+
+  Args:
+    labels: `[N, M]` binary on-screen labels.
+    scores: `[N, M]` probabilities or logits.
+    weights: `[N, M]` non-negative weights (`power_shares`).
+
+  Returns:
+    Python float AUC in [0, 1].
+
+  Raises:
+    ValueError: when no weight is positive or only one class carries weight.
+  """
+  labels = np.asarray(labels).reshape(-1).astype(np.int64)
+  probabilities = np.asarray(scores, dtype=np.float64).reshape(-1)
+  weights = np.asarray(weights, dtype=np.float64).reshape(-1)
   weighted = weights > 0
   if not np.any(weighted):
     raise ValueError('power_weighted_auc: every source is silent, so every '
@@ -316,18 +342,42 @@ def within_example_auc(labels, scores, sources):
   """
   labels, scores, weights = _source_weights(labels, scores, sources,
                                             'within_example_auc')
+  correct, total = within_example_pair_weights(labels, scores, weights)
+  total_weight = np.sum(total)
+  if total_weight <= 0:
+    raise ValueError(
+        'within_example_auc needs an example with both an on-screen and an '
+        'off-screen source with power (e.g. on-screen MoMs); got none.')
+  return float(np.sum(correct) / total_weight)
+
+
+def within_example_pair_weights(labels, scores, weights):
+  """Per example, the pair weight ranked right and the total pair weight.
+
+  `within_example_auc` is sum(correct) / sum(total) over the examples, so a
+  subset or a resample of the examples needs only these sums.
+
+  Args:
+    labels: `[N, M]` binary on-screen labels.
+    scores: `[N, M]` probabilities or logits.
+    weights: `[N, M]` source weights (`power_shares`).
+
+  Returns:
+    (correct `[N]`, total `[N]`), float64: the summed weights of the
+    example's (on-screen, off-screen) source pairs that the scores rank the
+    right way (ties count half), and of all its such pairs.
+  """
+  labels = np.asarray(labels)
+  scores = np.asarray(scores, dtype=np.float64)
+  weights = np.asarray(weights, dtype=np.float64)
   positive = weights * (labels == 1)
   negative = weights * (labels == 0)
   # pair_weights[n, a, b]: on-screen source a against off-screen source b.
   pair_weights = positive[:, :, np.newaxis] * negative[:, np.newaxis, :]
   difference = scores[:, :, np.newaxis] - scores[:, np.newaxis, :]
   correct = (difference > 0) + 0.5 * (difference == 0)
-  total_weight = np.sum(pair_weights)
-  if total_weight <= 0:
-    raise ValueError(
-        'within_example_auc needs an example with both an on-screen and an '
-        'off-screen source with power (e.g. on-screen MoMs); got none.')
-  return float(np.sum(pair_weights * correct) / total_weight)
+  return (np.sum(pair_weights * correct, axis=(1, 2)),
+          np.sum(pair_weights, axis=(1, 2)))
 
 
 def mixit_oracle_si_snr(on_screen_reference, off_screen_reference, sources):

@@ -93,6 +93,10 @@ _CALIBRATE_ON = flags.DEFINE_enum(
     'binding).')
 _MAX_EXAMPLES = flags.DEFINE_integer(
     'max_examples', None, 'At most this many examples per evaluation set.')
+_BOOTSTRAP_RESAMPLES = flags.DEFINE_integer(
+    'bootstrap_resamples', None, 'Resamples of the 95% bootstrap intervals '
+    'of the calibrated metrics and the probe margins (default 1000, or the '
+    'gin binding); 0 computes none.', lower_bound=0)
 _PROBE_NEGATIVES = flags.DEFINE_bool(
     'probe_negatives', None, 'Also probe with blank and replaced video '
     'frames of on-screen-only clips.')
@@ -122,7 +126,8 @@ def run(argv) -> None:
         target_osr_db=_TARGET_OSR_DB.value,
         calibrate_on=_CALIBRATE_ON.value,
         max_examples=_MAX_EXAMPLES.value,
-        probe_negatives=_PROBE_NEGATIVES.value)
+        probe_negatives=_PROBE_NEGATIVES.value,
+        bootstrap_resamples=_BOOTSTRAP_RESAMPLES.value)
   logging.info('Evaluation results:\n%s',
                evaluate_lib.markdown_report(summary))
 

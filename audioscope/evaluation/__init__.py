@@ -15,8 +15,9 @@
 
 `calibration` is library level (any model's logits and sources). Light on
 import: TensorFlow is not imported here; the names of `evaluate_lib`
-(evaluation sets, baselines, reports) and `probing` (negative examples),
-which need TensorFlow, are loaded on first use.
+(evaluation sets, baselines, reports), `probing` (negative examples) and
+`bootstrap` (confidence intervals), which need TensorFlow, are loaded on
+first use.
 """
 
 import importlib
@@ -43,6 +44,8 @@ _LAZY = {
     'predict': 'evaluate_lib',
     'run_evaluation': 'evaluate_lib',
     'probe_negatives': 'probing',
+    'evaluation_intervals': 'bootstrap',
+    'bootstrap': None,
     'evaluate_lib': None,
     'probing': None,
 }

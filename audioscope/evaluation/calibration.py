@@ -174,6 +174,69 @@ def set_energies(logits, sources, mixtures) -> SetEnergies:
           ACTIVITY_THRESHOLD))
 
 
+@dataclasses.dataclass(frozen=True)
+class OnScreenEnergies:
+  """What the on-screen SNR at any theta needs of a set, without the audio.
+
+  SNR(x_on, x_on(theta)) follows from ||x_on||^2, the inner products
+  <x_on, s_m> and the Gram matrix of the sources (`on_screen_energies`), so
+  the SNR of a set at a new theta, or of a resample of its examples, costs
+  O(N M^2).
+
+  Attributes:
+    logits: `[N, M]` float64 on-screen logits.
+    gram: `[N, M, M]` float64 inner products of the sources over time.
+    cross: `[N, M]` float64 inner products <x_on, s_m>.
+    reference_energy: `[N]` float64 energy of x_on (sum over time).
+    num_samples: the clips' length in samples (SNR uses mean squares).
+    active: `[N]` bool, x_on's RMS is above 1e-8 (not silent).
+  """
+  logits: np.ndarray
+  gram: np.ndarray
+  cross: np.ndarray
+  reference_energy: np.ndarray
+  num_samples: int
+  active: np.ndarray
+
+  @property
+  def num_examples(self) -> int:
+    return int(self.logits.shape[0])
+
+  def take(self, index) -> 'OnScreenEnergies':
+    """The examples at `index` (a boolean mask or integer indices)."""
+    return OnScreenEnergies(self.logits[index], self.gram[index],
+                            self.cross[index], self.reference_energy[index],
+                            self.num_samples, self.active[index])
+
+  def snr_db(self, offset=0.0):
+    """`[N]` SNR(x_on, x_on(offset)) as `audioscope.metrics.snr` gives it."""
+    probabilities = special.expit(self.logits + float(offset))
+    estimate_energy = np.einsum('nm,nmk,nk->n', probabilities, self.gram,
+                                probabilities)
+    error_energy = np.maximum(
+        self.reference_energy -
+        2.0 * np.sum(probabilities * self.cross, axis=-1) + estimate_energy,
+        0.0)
+    return _db(self.reference_energy / self.num_samples,
+               error_energy / self.num_samples)
+
+
+def on_screen_energies(logits, sources, on_screen_references
+                      ) -> OnScreenEnergies:
+  """The `OnScreenEnergies` of logits `[N, M]`, sources `[N, M, time]` and
+  on-screen references x_on `[N, time]` (checked as calibration checks
+  them)."""
+  logits, sources, references = _check_set(
+      logits, sources, on_screen_references, kind='on-screen')
+  return OnScreenEnergies(
+      logits=logits, gram=np.einsum('nmt,nkt->nmk', sources, sources),
+      cross=np.einsum('nt,nmt->nm', references, sources),
+      reference_energy=np.sum(np.square(references), axis=-1),
+      num_samples=int(references.shape[-1]),
+      active=np.sqrt(np.mean(np.square(references), axis=-1)) > (
+          ACTIVITY_THRESHOLD))
+
+
 def suppression_db(logits, sources, mixtures, offset=0.0):
   """Per-example suppression of the input by the on-screen estimate, in dB.
 
@@ -448,19 +511,11 @@ def osr_snr_curve(logits_off,
   """
   off_set = _OffScreenSet(set_energies(logits_off, sources_off,
                                        mixtures_off))
-  logits_on, sources_on, references = _check_set(
-      logits_on, sources_on, on_screen_references, kind='on-screen')
-  active = np.sqrt(np.mean(np.square(references), axis=-1)) > (
-      ACTIVITY_THRESHOLD)
-  if not np.any(active):
+  on_set = on_screen_energies(logits_on, sources_on, on_screen_references)
+  if not np.any(on_set.active):
     raise ValueError('All on-screen references are silent; the OSR/SNR curve '
                      'needs non-silent on-screen examples.')
-  logits_on, sources_on, references = (logits_on[active], sources_on[active],
-                                       references[active])
-  num_samples = references.shape[-1]
-  on_energy = set_energies(logits_on, sources_on, references)
-  reference_energy = np.sum(np.square(references), axis=-1)
-  cross = np.einsum('nt,nmt->nm', references, sources_on)
+  on_set = on_set.take(on_set.active)
   if thetas is None:
     thetas = np.linspace(-10.0, 10.0, 81)
   thetas = np.sort(np.asarray(thetas, dtype=np.float64).reshape(-1))
@@ -468,16 +523,11 @@ def osr_snr_curve(logits_off,
     raise ValueError('thetas must be a non-empty list of finite offsets.')
   curve = []
   for theta in thetas:
-    probabilities = special.expit(logits_on + theta)
-    error_energy = np.maximum(
-        reference_energy - 2.0 * np.sum(probabilities * cross, axis=-1) +
-        on_energy.probability_energy(probabilities), 0.0)
-    snr_db = _db(reference_energy / num_samples, error_energy / num_samples)
     curve.append(
         CurvePoint(
             theta=float(theta),
             median_osr_db=off_set.median_osr(theta),
-            median_snr_db=float(np.median(snr_db))))
+            median_snr_db=float(np.median(on_set.snr_db(theta)))))
   return curve
 
 

@@ -94,6 +94,7 @@ import tensorflow as tf
 
 from audioscope import losses
 from audioscope import metrics
+from audioscope.evaluation import bootstrap
 from audioscope.evaluation import calibration
 
 ON_SCREEN_LABEL = 1
@@ -516,7 +517,9 @@ def mixit_assignments(on_screen: Predictions) -> np.ndarray:
 
 
 def _on_screen_metrics(on_screen: Predictions, theta: float,
-                       single_mixture: bool) -> Dict[str, Any]:
+                       single_mixture: bool,
+                       assignments: Optional[np.ndarray] = None
+                       ) -> Dict[str, Any]:
   estimate = on_screen.on_screen_estimate(theta)
   references = on_screen.on_screen_references.astype(np.float64)
   active = _active(references)
@@ -530,7 +533,8 @@ def _on_screen_metrics(on_screen: Predictions, theta: float,
                           np.float32)
     oracle = None
   else:
-    assignments = mixit_assignments(on_screen)
+    if assignments is None:
+      assignments = mixit_assignments(on_screen)
     sources = on_screen.sources.astype(np.float64)
     oracle_estimate = np.einsum('nm,nmt->nt', assignments.astype(np.float64),
                                 sources)
@@ -549,7 +553,8 @@ def _on_screen_metrics(on_screen: Predictions, theta: float,
 def evaluate_predictions(on_screen: Optional[Predictions],
                          off_screen: Optional[Predictions],
                          theta: float = 0.0,
-                         single_mixture: bool = False
+                         single_mixture: bool = False,
+                         assignments: Optional[np.ndarray] = None
                          ) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
   """Metrics of one operating point theta (ECCV sec. 4.4, arXiv sec. 4.3).
 
@@ -560,6 +565,8 @@ def evaluate_predictions(on_screen: Optional[Predictions],
     single_mixture: the sets are single clips (arXiv "single mixture"):
       every source of an on-screen-only clip is labelled on-screen for the
       AUC, and MixIT* is not computed.
+    assignments: `mixit_assignments(on_screen)` if already computed (they
+      do not depend on theta).
 
   Returns:
     (summary, rows). summary: theta; median_snr_db, median_si_snr_db and
@@ -604,7 +611,8 @@ def evaluate_predictions(on_screen: Optional[Predictions],
   auc_parts = []
 
   if on_screen is not None and on_screen.num_examples:
-    result = _on_screen_metrics(on_screen, theta, single_mixture)
+    result = _on_screen_metrics(on_screen, theta, single_mixture,
+                                assignments)
     active = result['active']
     summary.update(
         median_snr_db=_median(result['snr'][active]),
@@ -721,6 +729,41 @@ def baselines(on_screen: Optional[Predictions],
   return results
 
 
+def evaluation_sample(on_screen: Predictions,
+                      off_screen: Predictions,
+                      calibration_off_screen: Optional[Predictions] = None,
+                      calibrate_on_off_screen: bool = False,
+                      assignments: Optional[np.ndarray] = None
+                      ) -> bootstrap.EvaluationSample:
+  """The per-example statistics `bootstrap.evaluation_intervals` resamples.
+
+  Args:
+    on_screen: on-screen examples (MoMs).
+    off_screen: off-screen examples.
+    calibration_off_screen: the off-screen examples theta is calibrated on,
+      if another set than `off_screen`.
+    calibrate_on_off_screen: theta is calibrated on `off_screen` itself.
+    assignments: `mixit_assignments(on_screen)` if already computed.
+  """
+  if assignments is None:
+    assignments = mixit_assignments(on_screen)
+  references = on_screen.on_screen_references.astype(np.float64)
+  return bootstrap.EvaluationSample(
+      on_screen=calibration.on_screen_energies(
+          on_screen.logits, on_screen.sources, references),
+      on_screen_labels=np.asarray(assignments, np.float64),
+      half_mixture_snr_db=np.asarray(metrics.snr(
+          references, 0.5 * on_screen.mixtures.astype(np.float64)),
+                                     np.float64),
+      off_screen=calibration.set_energies(
+          off_screen.logits, off_screen.sources, off_screen.mixtures),
+      calibration_set=None if calibration_off_screen is None else (
+          calibration.set_energies(calibration_off_screen.logits,
+                                   calibration_off_screen.sources,
+                                   calibration_off_screen.mixtures)),
+      calibrate_on_off_screen=calibrate_on_off_screen)
+
+
 # ------------------------------- Reports ------------------------------------
 
 
@@ -786,6 +829,9 @@ def markdown_report(summary: Mapping[str, Any]) -> str:
         f'{cal["median_osr_db"]:.2f} dB median OSR there (target '
         f'{cal["target_osr_db"]:g} dB, {cal["num_examples"]} off-screen '
         'examples).\n')
+  intervals = summary.get('intervals')
+  if intervals:
+    lines += [intervals_markdown(intervals, summary['set_name'])]
   single = summary.get('single_mixture')
   if single:
     lines += [
@@ -794,6 +840,39 @@ def markdown_report(summary: Mapping[str, Any]) -> str:
                        (ROW_UNCALIBRATED, ROW_CALIBRATED))
     ]
   return '\n'.join(lines)
+
+
+def intervals_markdown(intervals: Mapping[str, Any], set_name: str) -> str:
+  """The 'Uncertainty' section of the report: `evaluate`'s intervals."""
+  percent = f'{100 * intervals["confidence_level"]:g}%'
+  row = ('calibrated' if intervals['operating_point'] == ROW_CALIBRATED
+         else 'uncalibrated')
+  if intervals.get('recalibrated'):
+    calibration_set = intervals.get('calibration_set') or set_name
+    resampled = (f'the {set_name} set\'s on-screen and off-screen examples'
+                 + ('' if calibration_set == set_name else
+                    f' and the {calibration_set} set\'s off-screen examples')
+                 + ' resampled apart, theta calibrated again on each '
+                 'resample')
+  else:
+    resampled = (f'the {set_name} set\'s on-screen and off-screen examples '
+                 'resampled apart, theta fixed')
+  lines = [
+      '## Uncertainty', '',
+      f'{percent} percentile-bootstrap intervals of the {row} row over '
+      f'{intervals["num_resamples"]} resamples ({resampled}; seed '
+      f'{intervals["seed"]}): how far another draw of as many examples '
+      'could move each number.', '',
+      f'| Metric | Value | {percent} interval |', '|---|---:|---:|'
+  ]
+  for name, title in bootstrap.METRIC_TITLES:
+    if name not in intervals['metrics']:
+      continue
+    values = intervals['metrics'][name]
+    digits = 3 if name == 'theta' else 2
+    lines.append(f'| {title} | {format_value(values["estimate"], digits)} | '
+                 f'{bootstrap.format_interval(values, digits)} |')
+  return '\n'.join(lines) + '\n'
 
 
 _CSV_FIELDS = ('operating_point', 'split', 'clip_id', 'set', 'label', 'theta',
@@ -883,7 +962,10 @@ def evaluate(output_dir: Optional[str],
              tolerance_db: float = 0.01,
              curve_thetas: Optional[Sequence[float]] = None,
              set_name: str = 'test',
-             step: int = 0) -> Dict[str, Any]:
+             step: int = 0,
+             bootstrap_resamples: int = bootstrap.DEFAULT_RESAMPLES,
+             confidence_level: float = bootstrap.DEFAULT_CONFIDENCE,
+             bootstrap_seed: int = 0) -> Dict[str, Any]:
   """Evaluates a model's predictions of an evaluation set; writes reports.
 
   Results (ECCV Table 1 rows): the two no-processing baselines, the model at
@@ -913,12 +995,19 @@ def evaluate(output_dir: Optional[str],
     set_name: name of the evaluation set, used in the reports and as the
       TensorBoard prefix.
     step: TensorBoard step (e.g. the checkpoint's training step).
+    bootstrap_resamples: resamples of the bootstrap intervals of the
+      calibrated row (`bootstrap.evaluation_intervals`; theta calibrated
+      again on each); 0 computes none.
+    confidence_level: of the intervals.
+    bootstrap_seed: seed of the resampling.
 
   Returns:
     The summary dict written to summary.json: set_name, target_osr_db,
     calibration (theta and details, or None), results {row: metrics},
-    single_mixture {row: metrics} (if given), counts, and `rows` (the
-    per-example rows, not written to the JSON).
+    single_mixture {row: metrics} (if given), counts, intervals (of the
+    calibrated row, or of the uncalibrated one without calibration; None
+    with bootstrap_resamples=0), and `rows` (the per-example rows, not
+    written to the JSON).
 
   Raises:
     ValueError: empty sets, or a target OSR the calibration set cannot reach.
@@ -929,8 +1018,10 @@ def evaluate(output_dir: Optional[str],
           f'The {name} set is empty: evaluation needs on-screen (label 1) and '
           'off-screen (label 0) examples; check the evaluation set labels.')
   results = dict(baselines(on_screen, off_screen))
+  assignments = mixit_assignments(on_screen)
   uncalibrated, rows = evaluate_predictions(on_screen, off_screen,
-                                            stored_theta)
+                                            stored_theta,
+                                            assignments=assignments)
   results[ROW_UNCALIBRATED] = uncalibrated
   for row in rows:
     row.update(operating_point=ROW_UNCALIBRATED, split=set_name)
@@ -938,9 +1029,11 @@ def evaluate(output_dir: Optional[str],
   thetas = {ROW_UNCALIBRATED: float(stored_theta)}
 
   calibration_summary = None
+  calibrate_on_off_screen = False
   if target_osr_db is not None:
     if calibration_off_screen is None:
       calibration_off_screen = off_screen
+      calibrate_on_off_screen = True
       calibration_set = calibration_set or set_name
     calibration_set = calibration_set or 'validation'
     details = calibration.calibrate_offset_with_details(
@@ -957,7 +1050,8 @@ def evaluate(output_dir: Optional[str],
     logging.info('Calibrated on %s: theta %.4f, median OSR %.3f dB.',
                  calibration_set, details.theta, details.median_osr_db)
     calibrated, rows = evaluate_predictions(on_screen, off_screen,
-                                            details.theta)
+                                            details.theta,
+                                            assignments=assignments)
     calibrated.update(target_osr_db=float(target_osr_db),
                       calibration_set=calibration_set)
     results[ROW_CALIBRATED] = calibrated
@@ -982,13 +1076,33 @@ def evaluate(output_dir: Optional[str],
         row.update(operating_point=name, split='single_mixture')
       all_rows += rows
 
+  intervals = None
+  if bootstrap_resamples:
+    started = time.monotonic()
+    operating_point = (ROW_CALIBRATED if ROW_CALIBRATED in thetas else
+                       ROW_UNCALIBRATED)
+    sample = evaluation_sample(
+        on_screen, off_screen,
+        calibration_off_screen=(
+            None if calibrate_on_off_screen or target_osr_db is None else
+            calibration_off_screen),
+        calibrate_on_off_screen=calibrate_on_off_screen,
+        assignments=assignments)
+    intervals = bootstrap.evaluation_intervals(
+        sample, thetas[operating_point], target_osr_db=target_osr_db,
+        tolerance_db=tolerance_db, num_resamples=bootstrap_resamples,
+        confidence_level=confidence_level, seed=bootstrap_seed)
+    intervals.update(operating_point=operating_point,
+                     calibration_set=calibration_set)
+    logging.info('Bootstrap intervals (%d resamples) in %.1f s.',
+                 bootstrap_resamples, time.monotonic() - started)
   counts = {key: uncalibrated[key] for key in (
       'num_on_screen', 'num_off_screen', 'num_on_screen_silent',
       'num_off_screen_silent')}
   summary = dict(set_name=set_name, target_osr_db=target_osr_db,
                  stored_theta=float(stored_theta),
                  calibration=calibration_summary, results=results,
-                 counts=counts)
+                 counts=counts, intervals=intervals)
   if single is not None:
     summary['single_mixture'] = single
   summary = _json_ready(summary)
@@ -1112,7 +1226,9 @@ def evaluate_model(model_fn: Any,
                    max_examples: Optional[int] = None,
                    probe_negatives: bool = False,
                    set_name: str = 'test',
-                   step: int = 0) -> Dict[str, Any]:
+                   step: int = 0,
+                   bootstrap_resamples: int = bootstrap.DEFAULT_RESAMPLES
+                   ) -> Dict[str, Any]:
   """Runs a model over the configured evaluation sets and writes reports.
 
   The datasets are `tf.data.Dataset`s or functions returning one, usually
@@ -1143,6 +1259,8 @@ def evaluate_model(model_fn: Any,
       theta (the uncalibrated one with calibrate_on='none').
     set_name: name of the evaluation set in the reports.
     step: TensorBoard step.
+    bootstrap_resamples: resamples of the bootstrap intervals (calibrated
+      row and probe margins); 0 computes none.
 
   Returns:
     The summary of `evaluate`, with a 'probe_negatives' entry when run.
@@ -1181,7 +1299,7 @@ def evaluate_model(model_fn: Any,
       single_mixture_off_screen=single_off,
       stored_theta=stored_theta,
       target_osr_db=None if calibrate_on == 'none' else target_osr_db,
-      set_name=set_name, step=step)
+      set_name=set_name, step=step, bootstrap_resamples=bootstrap_resamples)
   if probe_negatives:
     from audioscope.evaluation import probing  # pylint: disable=g-import-not-at-top
     dataset = probe_dataset if probe_dataset is not None else (
@@ -1195,7 +1313,7 @@ def evaluate_model(model_fn: Any,
              stored_theta)
     summary['probe_negatives'] = probing.probe_negatives(
         model_fn, dataset, theta=theta, max_examples=max_examples,
-        output_dir=output_dir)
+        output_dir=output_dir, bootstrap_resamples=bootstrap_resamples)
   return summary
 
 
@@ -1217,7 +1335,7 @@ def run_evaluation(output_dir: Optional[str] = None,
     gin_files: see `load_model`.
     gin_params: see `load_model`.
     **kwargs: arguments of `evaluate_model` (target_osr_db, calibrate_on,
-      max_examples, probe_negatives), overriding gin.
+      max_examples, probe_negatives, bootstrap_resamples), overriding gin.
 
   Returns:
     The summary of `evaluate_model`.

@@ -46,6 +46,7 @@ from scipy import special
 import tensorflow as tf
 
 from audioscope import metrics
+from audioscope.evaluation import bootstrap
 from audioscope.evaluation import evaluate_lib
 
 CONDITIONS = ('true_video', 'blank_video', 'replaced_video')
@@ -107,7 +108,9 @@ def probe_negatives(model_fn: Any,
                     theta: float = 0.0,
                     max_examples: Optional[int] = None,
                     output_dir: Optional[str] = None,
-                    log_every: int = 10) -> Dict[str, Any]:
+                    log_every: int = 10,
+                    bootstrap_resamples: int = bootstrap.DEFAULT_RESAMPLES
+                    ) -> Dict[str, Any]:
   """SNR(x, x_on) and OSR on true, blank and replaced video (NEG Table 1).
 
   Args:
@@ -120,13 +123,17 @@ def probe_negatives(model_fn: Any,
     max_examples: use at most this many on-screen-only clips.
     output_dir: if given, probe_negatives.json/.md/.csv are written there.
     log_every: log progress every this many batches.
+    bootstrap_resamples: resamples of the margins' 95% bootstrap intervals
+      (clips resampled, theta fixed); 0 computes none.
 
   Returns:
     {'theta', 'num_examples' (non-silent clips in the medians),
     'num_silent_skipped', 'num_other_labels_skipped',
     'num_identical_replacements' (replaced frames equal to the clip's own),
     'conditions': {condition: {'median_snr_db', 'median_osr_db',
-    'mean_probability'}}, 'rows': per-clip dicts}.
+    'mean_probability'}}, 'osr_margins_db' (`osr_margins_db`),
+    'margin_intervals' (`bootstrap.probe_margin_intervals`, or None),
+    'rows': per-clip dicts}.
 
   Raises:
     ValueError: fewer than two on-screen-only clips, or batches whose frame
@@ -217,6 +224,12 @@ def probe_negatives(model_fn: Any,
       'rows': rows,
   }
   result['osr_margins_db'] = osr_margins_db(result)
+  result['margin_intervals'] = None
+  if bootstrap_resamples and result['num_examples'] >= 2:
+    result['margin_intervals'] = bootstrap.probe_margin_intervals(
+        {condition: np.array([row[f'{condition}_osr_db'] for row in rows]
+                             )[active] for condition in CONDITIONS},
+        num_resamples=bootstrap_resamples)
   logging.info('Negative probing:\n%s', markdown_table(result))
   if output_dir:
     write_report(result, output_dir)
@@ -247,10 +260,22 @@ def markdown_table(result: Dict[str, Any], model_name: str = 'Model') -> str:
   ]
   margins = osr_margins_db(result)
   if all(margin is not None for margin in margins.values()):
+    intervals = result.get('margin_intervals')
+    texts = {}
+    for condition, margin in margins.items():
+      texts[condition] = f'{margin:+.2f} dB'
+      if intervals and intervals['metrics'][condition]['low'] is not None:
+        texts[condition] += (
+            ' (' + bootstrap.format_interval(intervals['metrics'][condition])
+            + ')')
     lines += ['', 'Median OSR above the true video\'s (how much more of the '
               'audio a negative video suppresses): blank '
-              f'{margins["blank_video"]:+.2f} dB, replaced '
-              f'{margins["replaced_video"]:+.2f} dB.']
+              f'{texts["blank_video"]}, replaced {texts["replaced_video"]}.']
+    if intervals:
+      lines[-1] += (
+          f' In brackets: {100 * intervals["confidence_level"]:g}% '
+          f'percentile-bootstrap intervals over {intervals["num_resamples"]}'
+          ' resamples of the clips, theta fixed.')
   return '\n'.join(lines) + '\n'
 
 

@@ -482,6 +482,59 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
                                     target_osr_db=None)
     self.assertNotIn(evaluate_lib.ROW_CALIBRATED, summary['results'])
     self.assertIsNone(summary['calibration'])
+    # Intervals of the uncalibrated row, theta fixed.
+    intervals = summary['intervals']
+    self.assertEqual(intervals['operating_point'],
+                     evaluate_lib.ROW_UNCALIBRATED)
+    self.assertFalse(intervals['recalibrated'])
+    self.assertAllClose(
+        intervals['metrics']['median_snr_db']['estimate'],
+        summary['results'][evaluate_lib.ROW_UNCALIBRATED]['median_snr_db'])
+
+  def test_uncertainty_section(self):
+    output_dir = self.create_tempdir().full_path
+    validation = _random_predictions(5, 13, label=0)
+    summary = evaluate_lib.evaluate(
+        output_dir, self.on_screen, self.off_screen,
+        calibration_off_screen=validation, target_osr_db=6.0,
+        bootstrap_resamples=200, bootstrap_seed=3)
+    intervals = summary['intervals']
+    self.assertEqual((intervals['operating_point'],
+                      intervals['calibration_set'],
+                      intervals['num_resamples'], intervals['seed']),
+                     (evaluate_lib.ROW_CALIBRATED, 'validation', 200, 3))
+    self.assertTrue(intervals['recalibrated'])
+    calibrated = summary['results'][evaluate_lib.ROW_CALIBRATED]
+    half = summary['results'][evaluate_lib.ROW_NO_PROCESSING_HALF]
+    table = intervals['metrics']
+    self.assertAllClose(table['theta']['estimate'], calibrated['theta'])
+    for name in ('median_snr_db', 'median_osr_db', 'auc', 'within_auc'):
+      self.assertAllClose(table[name]['estimate'], calibrated[name],
+                          atol=1e-4)
+    self.assertAllClose(table['snr_above_half_mixture_db']['estimate'],
+                        calibrated['median_snr_db'] - half['median_snr_db'],
+                        atol=1e-4)
+    with open(os.path.join(output_dir, evaluate_lib.SUMMARY_FILE)) as f:
+      self.assertEqual(json.load(f)['intervals'], intervals)
+    with open(os.path.join(output_dir, evaluate_lib.REPORT_FILE)) as f:
+      report = f.read()
+    self.assertIn('## Uncertainty', report)
+    self.assertIn("the validation set's off-screen examples", report)
+    rows = _parse_markdown_tables(report)
+    snr = table['median_snr_db']
+    self.assertEqual(rows['SNR (dB)'][0], [
+        _fmt(snr['estimate']), f'{snr["low"]:.2f} to {snr["high"]:.2f}'])
+    theta = table['theta']
+    self.assertEqual(rows['theta (calibrated on each resample)'][0], [
+        _fmt(theta['estimate'], 3),
+        f'{theta["low"]:.3f} to {theta["high"]:.3f}'])
+
+    summary = evaluate_lib.evaluate(
+        output_dir, self.on_screen, self.off_screen,
+        calibration_off_screen=validation, bootstrap_resamples=0)
+    self.assertIsNone(summary['intervals'])
+    with open(os.path.join(output_dir, evaluate_lib.REPORT_FILE)) as f:
+      self.assertNotIn('Uncertainty', f.read())
 
   def test_errors(self):
     empty = self.on_screen.select([])

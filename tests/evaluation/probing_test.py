@@ -163,11 +163,27 @@ class ProbeNegativesTest(parameterized.TestCase, tf.test.TestCase):
           written['osr_margins_db'][condition],
           np.median([row[f'{condition}_osr_db'] for row in result['rows']]) -
           np.median([row['true_video_osr_db'] for row in result['rows']]))
+    # With their bootstrap intervals over the clips (paired, theta fixed).
+    intervals = written['margin_intervals']['metrics']
+    self.assertEqual(written['margin_intervals']['num_resamples'], 1000)
+    for condition in ('blank_video', 'replaced_video'):
+      self.assertAllClose(intervals[condition]['estimate'],
+                          written['osr_margins_db'][condition])
+      self.assertBetween(written['osr_margins_db'][condition],
+                         intervals[condition]['low'],
+                         intervals[condition]['high'])
     with open(os.path.join(output_dir, probing.REPORT_FILE)) as f:
+      text = f.read()
+    for name, condition in (('blank', 'blank_video'),
+                            ('replaced', 'replaced_video')):
+      interval = intervals[condition]
       self.assertIn(
-          f'blank {written["osr_margins_db"]["blank_video"]:+.2f} dB, '
-          f'replaced {written["osr_margins_db"]["replaced_video"]:+.2f} dB',
-          f.read())
+          f'{name} {written["osr_margins_db"][condition]:+.2f} dB '
+          f'({interval["low"]:.2f} to {interval["high"]:.2f})', text)
+    result = probing.probe_negatives(_matching_model_fn, dataset, theta=1.0,
+                                     bootstrap_resamples=0)
+    self.assertIsNone(result['margin_intervals'])
+    self.assertNotIn('percentile-bootstrap', probing.markdown_table(result))
     with open(os.path.join(output_dir, probing.CSV_FILE)) as f:
       rows = list(csv.DictReader(f))
     self.assertLen(rows, 6)
