@@ -21,48 +21,13 @@ from audioscope import metrics
 from audioscope.evaluation import bootstrap
 from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
-
-_T = 64  # Samples per clip.
-_EPS = 1e-8
-
-
-def _np_snr(reference, estimate):
-  return 10 * np.log10((np.mean(reference**2, -1) + _EPS) /
-                       (np.mean((reference - estimate)**2, -1) + _EPS))
-
-
-def _np_osr(mixture, estimate):
-  return 10 * np.log10((np.sum(mixture**2, -1) + _EPS) /
-                       (np.sum(estimate**2, -1) + _EPS))
-
-
-def _predictions(seed, num_examples, label, num_sources=3, logit_shift=0.0):
-  """Random model outputs: mixture-consistent sources, random logits.
-
-  On-screen references are the first source plus noise, so that MixIT
-  assigns sources both ways and both AUCs are defined.
-  """
-  rng = np.random.default_rng(seed)
-  sources = rng.normal(size=(num_examples, num_sources, _T)) * rng.uniform(
-      0.2, 2.0, size=(num_examples, num_sources, 1))
-  mixtures = sources.sum(axis=1)
-  if label == 1:
-    references = sources[:, 0] + 0.3 * rng.normal(size=(num_examples, _T))
-  else:
-    references = np.zeros_like(mixtures)
-  logits = rng.normal(scale=2.0, size=(num_examples, num_sources))
-  if label == 1:
-    logits[:, 0] += logit_shift
-  return evaluate_lib.Predictions(
-      mixtures=mixtures, sources=sources, logits=logits,
-      labels=np.full([num_examples], label),
-      on_screen_references=references)
+from tests.evaluation import oracles
 
 
 def _sets(num_on=12, num_off=10, num_validation=9, seed=0):
-  return (_predictions(seed, num_on, 1, logit_shift=1.5),
-          _predictions(seed + 1, num_off, 0),
-          _predictions(seed + 2, num_validation, 0))
+  return (oracles.random_predictions(seed, num_on, 1, logit_shift=1.5),
+          oracles.random_predictions(seed + 1, num_off, 0),
+          oracles.random_predictions(seed + 2, num_validation, 0))
 
 
 def _tile(predictions, times):
@@ -112,14 +77,15 @@ class ResampleMetricsTest(parameterized.TestCase, tf.test.TestCase):
                           expected['median_snr_db'], atol=1e-4)
       self.assertAllClose(
           values['median_snr_db'],
-          np.median(_np_snr(on_r.on_screen_references,
+          np.median(oracles.np_snr(on_r.on_screen_references,
                             on_r.on_screen_estimate(theta))), atol=1e-6)
       self.assertAllClose(values['snr_above_half_mixture_db'],
                           expected['median_snr_db'] - half['median_snr_db'],
                           atol=1e-4)
       self.assertAllClose(
           values['median_osr_db'],
-          np.median(_np_osr(off_r.mixtures, off_r.on_screen_estimate(theta))),
+          np.median(oracles.np_osr(off_r.mixtures,
+                                   off_r.on_screen_estimate(theta))),
           atol=1e-6)
       self.assertAllClose(values['median_osr_db'],
                           expected['median_osr_db'], atol=1e-4)

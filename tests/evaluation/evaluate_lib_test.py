@@ -28,23 +28,9 @@ from audioscope import metrics
 from audioscope import model as model_lib
 from audioscope.evaluation import calibration
 from audioscope.evaluation import evaluate_lib
+from tests.evaluation import oracles
 
 _T = 64  # Samples per clip.
-_EPS = 1e-8
-
-
-def _np_snr(reference, estimate):
-  return 10 * np.log10((np.mean(reference**2, -1) + _EPS) /
-                       (np.mean((reference - estimate)**2, -1) + _EPS))
-
-
-def _np_osr(mixture, estimate):
-  return 10 * np.log10((np.sum(mixture**2, -1) + _EPS) /
-                       (np.sum(estimate**2, -1) + _EPS))
-
-
-def _sigmoid(x):
-  return 1.0 / (1.0 + np.exp(-x))
 
 
 def _oracle_set(seed=0, num_on=4, num_off=5):
@@ -88,23 +74,6 @@ def _oracle_model_fn(batch):
 
 def _dataset(data, batch_size=3):
   return tf.data.Dataset.from_tensor_slices(data).batch(batch_size)
-
-
-def _random_predictions(seed, num_examples, label, num_sources=3):
-  """Random model outputs: mixture-consistent sources, random logits."""
-  rng = np.random.default_rng(seed)
-  sources = rng.normal(size=(num_examples, num_sources, _T)) * rng.uniform(
-      0.2, 2.0, size=(num_examples, num_sources, 1))
-  mixtures = sources.sum(axis=1)
-  if label == 1:
-    references = sources[:, 0] + 0.3 * rng.normal(size=(num_examples, _T))
-  else:
-    references = np.zeros_like(mixtures)
-  return evaluate_lib.Predictions(
-      mixtures=mixtures, sources=sources,
-      logits=rng.normal(scale=2.0, size=(num_examples, num_sources)),
-      labels=np.full([num_examples], label),
-      on_screen_references=references)
 
 
 def _parse_markdown_tables(text):
@@ -197,10 +166,10 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     x = self.data['audio'].astype(np.float64)
     x_on = self.data['on_screen_audio'].astype(np.float64)
     x_off = self.data['reference_mixtures'][:, 1].astype(np.float64)
-    estimate = _sigmoid(20.0) * x_on + _sigmoid(-20.0) * x_off
-    snr = _np_snr(x_on[:4], estimate[:4])
-    off_estimate = _sigmoid(-20.0) * x[4:]
-    osr = _np_osr(x[4:], off_estimate)
+    estimate = oracles.sigmoid(20.0) * x_on + oracles.sigmoid(-20.0) * x_off
+    snr = oracles.np_snr(x_on[:4], estimate[:4])
+    off_estimate = oracles.sigmoid(-20.0) * x[4:]
+    osr = oracles.np_osr(x[4:], off_estimate)
     self.assertAllClose(summary['median_snr_db'], np.median(snr), atol=1e-3)
     self.assertGreater(summary['median_snr_db'], 60.0)
     self.assertAllClose(summary['median_osr_db'], np.median(osr), atol=1e-3)
@@ -231,7 +200,7 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     x = self.data['audio'][:4].astype(np.float64)
     x_on = self.data['on_screen_audio'][:4].astype(np.float64)
     self.assertAllClose(summary['median_snr_db'],
-                        np.median(_np_snr(x_on, x)), atol=1e-4)
+                        np.median(oracles.np_snr(x_on, x)), atol=1e-4)
     self.assertEqual(summary['auc'], 1.0)  # AUC does not depend on theta.
 
   def test_presence_only_logits_are_at_chance_within_moms(self):
@@ -250,9 +219,10 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertEqual(summary['within_auc'], 0.5)
     # The estimate is sigmoid(3) times the sum of the sources.
     x_on = self.data['on_screen_audio'][:4].astype(np.float64)
-    estimate = _sigmoid(3.0) * on_screen.sources.astype(np.float64).sum(1)
+    estimate = oracles.sigmoid(3.0) * on_screen.sources.astype(
+        np.float64).sum(1)
     self.assertAllClose(summary['median_snr_db'],
-                        np.median(_np_snr(x_on, estimate)), atol=1e-3)
+                        np.median(oracles.np_snr(x_on, estimate)), atol=1e-3)
 
   def test_single_mixtures_have_no_within_auc(self):
     summary, rows = evaluate_lib.evaluate_predictions(
@@ -282,11 +252,11 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
         logits=rng.normal(scale=2.0, size=self.on_screen.logits.shape))
     summary, rows = evaluate_lib.evaluate_predictions(on_screen,
                                                       self.off_screen, theta)
-    p = _sigmoid(on_screen.logits.astype(np.float64) + theta)
+    p = oracles.sigmoid(on_screen.logits.astype(np.float64) + theta)
     x_on = self.data['on_screen_audio'][:4].astype(np.float64)
     x_off = sources[:, 1].astype(np.float64)
-    on_part = _np_osr(x_on, p[:, :1] * x_on)
-    off_part = _np_osr(x_off, p[:, 1:] * x_off)
+    on_part = oracles.np_osr(x_on, p[:, :1] * x_on)
+    off_part = oracles.np_osr(x_off, p[:, 1:] * x_off)
     self.assertAllClose(on_part, -20 * np.log10(p[:, 0]), atol=1e-4)
     self.assertAllClose(summary['median_on_screen_part_suppression_db'],
                         np.median(on_part), atol=1e-4)
@@ -304,7 +274,7 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     on_screen = dataclasses.replace(
         self.on_screen, logits=np.full_like(self.on_screen.logits, 0.4))
     summary, _ = evaluate_lib.evaluate_predictions(on_screen, self.off_screen)
-    expected = -20 * np.log10(_sigmoid(0.4))
+    expected = -20 * np.log10(oracles.sigmoid(0.4))
     self.assertAllClose(summary['median_on_screen_part_suppression_db'],
                         expected, atol=1e-4)
     self.assertAllClose(summary['median_off_screen_part_suppression_db'],
@@ -320,9 +290,10 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(half['median_osr_db'], 20 * np.log10(2.0), atol=1e-6)
     self.assertAllClose(half['median_osr_db'], 6.0206, atol=1e-4)
     self.assertAllClose(full['median_snr_db'],
-                        np.median(_np_snr(x_on[:4], x[:4])), atol=1e-4)
+                        np.median(oracles.np_snr(x_on[:4], x[:4])), atol=1e-4)
     self.assertAllClose(half['median_snr_db'],
-                        np.median(_np_snr(x_on[:4], x[:4] / 2)), atol=1e-4)
+                        np.median(oracles.np_snr(x_on[:4], x[:4] / 2)),
+                        atol=1e-4)
     self.assertAllClose(full['median_si_snr_db'], half['median_si_snr_db'],
                         atol=1e-4)
     self.assertIsNone(full['auc'])
@@ -338,7 +309,7 @@ class EvaluatePredictionsTest(parameterized.TestCase, tf.test.TestCase):
     x_on = self.data['on_screen_audio'][1].astype(np.float64)
     self.assertAllClose(
         summary['median_snr_db'],
-        _np_snr(x_on, silent_on.on_screen_estimate(0.0)[1]), atol=1e-3)
+        oracles.np_snr(x_on, silent_on.on_screen_estimate(0.0)[1]), atol=1e-3)
 
   def test_one_set_only_has_no_auc(self):
     summary, _ = evaluate_lib.evaluate_predictions(None, self.off_screen)
@@ -354,14 +325,14 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.on_screen = _random_predictions(1, 9, label=1)
-    cls.off_screen = _random_predictions(2, 11, label=0)
+    cls.on_screen = oracles.random_predictions(1, 9, label=1)
+    cls.off_screen = oracles.random_predictions(2, 11, label=0)
 
   def test_reports(self):
     output_dir = self.create_tempdir().full_path
-    single_on = _random_predictions(3, 4, label=1)
+    single_on = oracles.random_predictions(3, 4, label=1)
     single_on.on_screen_references[:] = single_on.mixtures
-    single_off = _random_predictions(4, 5, label=0)
+    single_off = oracles.random_predictions(4, 5, label=0)
     summary = evaluate_lib.evaluate(
         output_dir, self.on_screen, self.off_screen,
         single_mixture_on_screen=single_on,
@@ -372,22 +343,23 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
     calibrated = results[evaluate_lib.ROW_CALIBRATED]
     self.assertAllClose(calibrated['median_osr_db'], 6.0, atol=0.05)
     estimate = np.einsum('nm,nmt->nt',
-                         _sigmoid(self.off_screen.logits +
+                         oracles.sigmoid(self.off_screen.logits +
                                   calibrated['theta']),
                          self.off_screen.sources)
     self.assertAllClose(
         calibrated['median_osr_db'],
-        np.median(_np_osr(self.off_screen.mixtures, estimate)), atol=1e-3)
+        np.median(oracles.np_osr(self.off_screen.mixtures, estimate)),
+        atol=1e-3)
     self.assertEqual(summary['calibration']['set'], 'test')
     self.assertEqual(results[evaluate_lib.ROW_UNCALIBRATED]['theta'], 0.0)
 
     # Single mixtures: SNR against x_on = x at both operating points.
     single = summary['single_mixture'][evaluate_lib.ROW_CALIBRATED]
     estimate = np.einsum(
-        'nm,nmt->nt', _sigmoid(single_on.logits + calibrated['theta']),
+        'nm,nmt->nt', oracles.sigmoid(single_on.logits + calibrated['theta']),
         single_on.sources)
     self.assertAllClose(single['median_snr_db'],
-                        np.median(_np_snr(single_on.mixtures, estimate)),
+                        np.median(oracles.np_snr(single_on.mixtures, estimate)),
                         atol=1e-3)
     self.assertIsNone(single['median_mixit_oracle_si_snr_db'])
 
@@ -430,10 +402,12 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
     first = [r for r in csv_rows if r['operating_point'] == 'calibrated' and
              r['split'] == 'test' and r['set'] == 'off_screen'][0]
     first_estimate = np.einsum(
-        'm,mt->t', _sigmoid(self.off_screen.logits[0] + calibrated['theta']),
+        'm,mt->t',
+        oracles.sigmoid(self.off_screen.logits[0] + calibrated['theta']),
         self.off_screen.sources[0])
     self.assertAllClose(float(first['osr_db']),
-                        _np_osr(self.off_screen.mixtures[0], first_estimate),
+                        oracles.np_osr(self.off_screen.mixtures[0],
+                                       first_estimate),
                         atol=1e-3)
     self.assertEqual(first['snr_db'], '')
 
@@ -461,7 +435,7 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
     self.assertIn('test/single_mixture/calibrated/median_snr_db', scalars)
 
   def test_calibrates_on_validation(self):
-    validation = _random_predictions(5, 13, label=0)
+    validation = oracles.random_predictions(5, 13, label=0)
     summary = evaluate_lib.evaluate(
         None, self.on_screen, self.off_screen,
         calibration_off_screen=validation, stored_theta=0.25,
@@ -493,7 +467,7 @@ class EvaluateTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_uncertainty_section(self):
     output_dir = self.create_tempdir().full_path
-    validation = _random_predictions(5, 13, label=0)
+    validation = oracles.random_predictions(5, 13, label=0)
     summary = evaluate_lib.evaluate(
         output_dir, self.on_screen, self.off_screen,
         calibration_off_screen=validation, target_osr_db=6.0,
@@ -597,7 +571,7 @@ class AudioScopeV2EvaluationTest(parameterized.TestCase, tf.test.TestCase):
     predictions = evaluate_lib.predict(model, _dataset(data, 2))
     outputs = model({'audio': data['audio'], 'frames': data['frames']})
     self.assertAllClose(predictions.logits, outputs['logits'], atol=1e-5)
-    self.assertAllClose(_sigmoid(predictions.logits + 0.5),
+    self.assertAllClose(oracles.sigmoid(predictions.logits + 0.5),
                         outputs['probabilities'], atol=1e-5)
     self.assertAllClose(predictions.sources, outputs['sources'], atol=1e-5)
 

@@ -22,25 +22,11 @@ import numpy as np
 import tensorflow as tf
 
 from audioscope.evaluation import probing
+from tests.evaluation import oracles
 
 _T = 32
-_EPS = 1e-8
 # Clip RMS levels; each clip's frames have its level as brightness.
 _LEVELS = np.array([0.2, 0.4, 0.6, 0.8, 1.0, 1.2])
-
-
-def _np_snr(reference, estimate):
-  return 10 * np.log10((np.mean(reference**2, -1) + _EPS) /
-                       (np.mean((reference - estimate)**2, -1) + _EPS))
-
-
-def _np_osr(mixture, estimate):
-  return 10 * np.log10((np.sum(mixture**2, -1) + _EPS) /
-                       (np.sum(estimate**2, -1) + _EPS))
-
-
-def _sigmoid(x):
-  return 1.0 / (1.0 + np.exp(-x))
 
 
 def _clips(labels=None):
@@ -75,9 +61,9 @@ def _matching_model_fn(batch):
 
 
 def _expected(audio, brightness, theta):
-  probability = _sigmoid(_logit(brightness, audio) + theta)
+  probability = oracles.sigmoid(_logit(brightness, audio) + theta)
   estimate = probability[:, None] * audio
-  return _np_snr(audio, estimate), _np_osr(audio, estimate)
+  return oracles.np_snr(audio, estimate), oracles.np_osr(audio, estimate)
 
 
 class ProbeNegativesTest(parameterized.TestCase, tf.test.TestCase):
