@@ -27,6 +27,9 @@ a number can be read against a target or another model's.
   uncertainty of the operating point (ECCV eq. 12). Everything comes from
   per-example energies and Gram matrices (`calibration.SetEnergies`,
   `calibration.OnScreenEnergies`), so 1000 resamples take seconds.
+* `theta_interval`: the calibrated theta of an off-screen set, resampling
+  groups of examples (a video's windows) together; `audioscope_calibrate`
+  reports it for the user's videos.
 * `probe_margin_intervals`: the negative probes' margins (median OSR with
   blank or replaced frames minus with the true frames), resampling clips
   (paired: a clip's three conditions stay together), theta fixed.
@@ -326,6 +329,78 @@ def probe_margin_intervals(osr_db: Mapping[str, np.ndarray],
       rng=np.random.default_rng(seed))
   return _interval_summary(names, estimates, result, num_resamples,
                            confidence_level, seed)
+
+
+def theta_interval(energies: calibration.SetEnergies,
+                   groups: Optional[np.ndarray] = None,
+                   target_osr_db: float = 6.0,
+                   tolerance_db: float = 0.01,
+                   num_resamples: int = DEFAULT_RESAMPLES,
+                   confidence_level: float = DEFAULT_CONFIDENCE,
+                   seed: int = 0) -> Optional[Dict[str, Any]]:
+  """Interval of the calibrated theta of an off-screen set.
+
+  Windows of one video are not independent draws, so the resampled units
+  are the `groups` (e.g. videos), each with all its examples: a cluster
+  bootstrap. Silent examples are left out, as calibration leaves them out.
+
+  Args:
+    energies: the off-screen set's `calibration.SetEnergies`.
+    groups: `[N]` group (e.g. video) of each example; None: each example is
+      its own group.
+    target_osr_db: calibration target.
+    tolerance_db: calibration tolerance.
+    num_resamples: bootstrap resamples.
+    confidence_level: e.g. 0.95.
+    seed: seed of the resampling.
+
+  Returns:
+    As `evaluation_intervals` (without 'recalibrated') with the metric
+    'theta' and 'num_groups', or None when fewer than two groups have a
+    non-silent example (nothing to resample).
+
+  Raises:
+    ValueError: on a bad number of resamples or confidence level, or groups
+      of the wrong shape.
+  """
+  _check_resampling(num_resamples, confidence_level)
+  if groups is None:
+    groups = np.arange(energies.num_examples)
+  groups = np.asarray(groups).reshape(-1)
+  if groups.shape != (energies.num_examples,):
+    raise ValueError(f'groups must have one entry per example '
+                     f'({energies.num_examples}), got {groups.shape}.')
+  groups = groups[energies.active]
+  energies = energies.take(energies.active)
+  names, group_of_example = np.unique(groups, return_inverse=True)
+  if names.size < 2:
+    logging.info('No interval of theta: %d group(s) with non-silent '
+                 'examples; it needs two or more.', names.size)
+    return None
+  members = [np.flatnonzero(group_of_example == g) for g in
+             range(names.size)]
+
+  def calibrated_theta(group_index):
+    index = np.concatenate([members[g] for g in np.asarray(group_index,
+                                                           np.int64)])
+    try:
+      return calibration.calibrate_energies_with_details(
+          energies.take(index), target_osr_db=target_osr_db,
+          tolerance_db=tolerance_db).theta
+    except ValueError as e:  # Unreachable target on this resample.
+      logging.debug('Bootstrap resample not calibrated: %s', e)
+      return float('nan')
+
+  all_groups = np.arange(names.size)
+  result = stats.bootstrap(
+      [all_groups], calibrated_theta, n_resamples=int(num_resamples),
+      vectorized=False, confidence_level=confidence_level, method=METHOD,
+      rng=np.random.default_rng(seed))
+  summary = _interval_summary(['theta'],
+                              {'theta': calibrated_theta(all_groups)},
+                              result, num_resamples, confidence_level, seed)
+  summary['num_groups'] = int(names.size)
+  return summary
 
 
 def format_interval(interval: Mapping[str, Any], digits: int = 2) -> str:

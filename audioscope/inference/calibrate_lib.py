@@ -43,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from audioscope import version
+from audioscope.evaluation import bootstrap
 from audioscope.evaluation import calibration
 from audioscope.inference import export_lib
 from audioscope.inference import separate_lib
@@ -348,7 +349,9 @@ def calibrate_videos(model: export_lib.InferenceModel,
       `on_screen/` (see `read_video_set`); None: nothing kept.
 
   Returns:
-    The report: 'calibration_offset' (theta), 'stored_calibration_offset',
+    The report: 'calibration_offset' (theta), 'calibration_offset_interval'
+    (`bootstrap.theta_interval`, resampling whole videos; None with one
+    video), 'stored_calibration_offset',
     'target_osr_db', 'median_osr_db' (reached), 'converged',
     'reachable_osr_db', 'off_screen' and 'on_screen' (counts, the median
     suppression in dB of their non-silent windows at the calibrated and at
@@ -382,6 +385,9 @@ def calibrate_videos(model: export_lib.InferenceModel,
         off_screen.energies, target_osr_db=target_osr_db)
   except ValueError as e:
     raise CalibrationSetError(str(e)) from None
+  interval = bootstrap.theta_interval(
+      off_screen.energies, groups=off_screen.video_index,
+      target_osr_db=target_osr_db)
   stored = model.calibration_offset
   thetas = {'calibrated': result.theta, 'stored': stored}
   on_screen = read_video_set(model, on_screen_paths, window_seconds,
@@ -390,6 +396,7 @@ def calibrate_videos(model: export_lib.InferenceModel,
       'audioscope_version': version.__version__,
       'model': model.source,
       'calibration_offset': result.theta,
+      'calibration_offset_interval': interval,
       'stored_calibration_offset': stored,
       'target_osr_db': result.target_osr_db,
       'median_osr_db': result.median_osr_db,
@@ -408,6 +415,16 @@ def calibrate_videos(model: export_lib.InferenceModel,
       result.theta, result.median_osr_db, result.num_examples,
       result.target_osr_db, stored,
       report['off_screen']['median_suppression_db_stored'])
+  if interval is None:
+    logging.info('One off-screen video had sound: no interval of theta. '
+                 'Give several off-screen videos to see how sure it is.')
+  elif interval['metrics']['theta']['low'] is not None:
+    logging.info(
+        '%g%% bootstrap interval of theta, resampling the %d off-screen '
+        'videos: %s (a wide interval: more off-screen videos would pin '
+        'the operating point down).', 100 * interval['confidence_level'],
+        interval['num_groups'],
+        bootstrap.format_interval(interval['metrics']['theta'], 3))
   if report['on_screen'].get('median_suppression_db_calibrated') is not None:
     logging.info(
         'On the %d on-screen windows the estimate loses %.2f dB at that '

@@ -204,6 +204,55 @@ class EvaluationIntervalsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertNotEqual(first['metrics'], other['metrics'])
 
 
+class ThetaIntervalTest(tf.test.TestCase):
+
+  def _energies(self, num_examples=30):
+    predictions = oracles.random_predictions(5, num_examples, 0)
+    return calibration.set_energies(predictions.logits, predictions.sources,
+                                    predictions.mixtures)
+
+  def test_groups_are_resampled_whole(self):
+    # Every example three times, grouped with its copies: resampling groups
+    # is resampling the original examples (the median OSR does not change
+    # when every example is repeated), so the intervals agree exactly; an
+    # interval over the copies as if independent is narrower.
+    energies = self._energies()
+    copies = energies.take(np.repeat(np.arange(30), 3))
+    groups = np.repeat(np.arange(30), 3)
+    original = bootstrap.theta_interval(energies, num_resamples=300, seed=2)
+    grouped = bootstrap.theta_interval(copies, groups=groups,
+                                       num_resamples=300, seed=2)
+    independent = bootstrap.theta_interval(copies, num_resamples=300, seed=2)
+    self.assertEqual((original['num_groups'], grouped['num_groups']),
+                     (30, 30))
+    self.assertAllClose(grouped['metrics']['theta'],
+                        original['metrics']['theta'], atol=1e-12)
+    self.assertAllClose(
+        grouped['metrics']['theta']['estimate'],
+        calibration.calibrate_energies_with_details(energies).theta)
+
+    def width(result):
+      return result['metrics']['theta']['high'] - result['metrics'][
+          'theta']['low']
+    self.assertLess(width(independent), 0.8 * width(grouped))
+
+  def test_silent_examples_and_single_groups(self):
+    energies = self._energies(12)
+    silent = calibration.SetEnergies(
+        energies.logits, energies.gram, energies.mixture_energy,
+        np.arange(12) < 6)
+    # Only groups 0 and 1 have sound; group 2's examples are all silent.
+    # With groups [0] * 6 + [1] * 6 only group 0 has sound: no interval.
+    result = bootstrap.theta_interval(silent,
+                                      groups=np.repeat([0, 1, 2], 4),
+                                      num_resamples=50)
+    self.assertEqual(result['num_groups'], 2)
+    self.assertIsNone(bootstrap.theta_interval(
+        silent, groups=np.repeat([0, 1], 6), num_resamples=50))
+    with self.assertRaisesRegex(ValueError, 'one entry per example'):
+      bootstrap.theta_interval(energies, groups=np.zeros(5))
+
+
 class ProbeMarginIntervalsTest(parameterized.TestCase, tf.test.TestCase):
 
   def test_a_constant_shift_of_every_clip_is_known_exactly(self):

@@ -28,6 +28,7 @@ import tensorflow as tf
 from audioscope import metrics
 from audioscope.data import testing
 from audioscope.data import video_io
+from audioscope.evaluation import bootstrap
 from audioscope.evaluation import calibration
 from audioscope.inference import calibrate_lib
 from audioscope.inference import export_lib
@@ -175,6 +176,19 @@ class CalibrateLibTest(parameterized.TestCase, tf.test.TestCase):
     self.assertAllClose(report['off_screen']['median_suppression_db_stored'],
                         np.median(stored_osr), atol=1e-3)
     self.assertAllClose(report['stored_calibration_offset'], 0.3)
+    # The interval resamples the 4 videos, each with both its windows.
+    interval = report['calibration_offset_interval']
+    self.assertEqual(interval['num_groups'], 4)
+    self.assertAllClose(interval['metrics']['theta']['estimate'],
+                        report['calibration_offset'])
+    direct = bootstrap.theta_interval(
+        calibration.set_energies(logits, sources, mixtures),
+        groups=np.repeat(np.arange(4), 2), target_osr_db=target)
+    for bound in ('low', 'high'):
+      self.assertAllClose(interval['metrics']['theta'][bound],
+                          direct['metrics']['theta'][bound], atol=2e-3)
+    self.assertLess(interval['metrics']['theta']['low'],
+                    interval['metrics']['theta']['high'])
     with open(os.path.join(out, calibrate_lib.JSON_FILE)) as f:
       self.assertEqual(json.load(f)['calibration_offset'],
                        report['calibration_offset'])
