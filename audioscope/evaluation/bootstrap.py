@@ -40,6 +40,7 @@ example silent) makes its interval None.
 """
 
 import dataclasses
+import warnings
 from typing import Any, Dict, Mapping, Optional, Sequence
 
 from absl import logging
@@ -224,6 +225,14 @@ def _interval_summary(names, estimates, result, num_resamples,
               metrics=table)
 
 
+def _bootstrap(data, statistic, **kwargs):
+  """`scipy.stats.bootstrap`, percentile method; NaN resamples are counted
+  by `_interval_summary` instead of scipy's warning."""
+  with warnings.catch_warnings():
+    warnings.simplefilter('ignore', stats.DegenerateDataWarning)
+    return stats.bootstrap(data, statistic, method=METHOD, **kwargs)
+
+
 def _check_resampling(num_resamples, confidence_level):
   if int(num_resamples) < 2:
     raise ValueError(f'num_resamples must be >= 2, got {num_resamples}.')
@@ -238,12 +247,13 @@ def evaluation_intervals(sample: EvaluationSample,
                          tolerance_db: float = 0.01,
                          num_resamples: int = DEFAULT_RESAMPLES,
                          confidence_level: float = DEFAULT_CONFIDENCE,
-                         seed: int = 0) -> Dict[str, Any]:
+                         seed: int = 0) -> Optional[Dict[str, Any]]:
   """Percentile-bootstrap intervals of the calibrated evaluation metrics.
 
   Args:
     sample: the evaluation's per-example statistics.
-    theta: the operating point of the full sample (the estimates' theta).
+    theta: the operating point when it is fixed; when theta is calibrated
+      on each resample, the full sample's calibration gives the estimates'.
     target_osr_db: calibration target; None (or no calibration set in
       `sample`) keeps theta fixed on every resample.
     tolerance_db: calibration tolerance, as the evaluation's.
@@ -255,8 +265,9 @@ def evaluation_intervals(sample: EvaluationSample,
     {'method': 'percentile', 'confidence_level', 'num_resamples', 'seed',
     'recalibrated' (theta calibrated again on each resample), 'metrics':
     {name: {'estimate', 'low', 'high'}}} for the names of `METRIC_TITLES`
-    ('theta' only when recalibrated); the estimates are the full sample's
-    (at `theta`), None where undefined.
+    ('theta' only when recalibrated); the estimates are the full sample's,
+    None where undefined. None instead of the dict when a
+    resampled set has fewer than two examples.
 
   Raises:
     ValueError: on a bad number of resamples or confidence level.
@@ -268,17 +279,20 @@ def evaluation_intervals(sample: EvaluationSample,
           np.arange(sample.off_screen.num_examples)]
   if statistic.recalibrates and not sample.calibrate_on_off_screen:
     data.append(np.arange(statistic.calibration_set.num_examples))
+  if min(len(d) for d in data) < 2:
+    logging.info('No bootstrap intervals: a set has %d example(s); '
+                 'resampling needs two or more.', min(len(d) for d in data))
+    return None
   estimates = statistic(*data)
-  estimates['theta'] = float(theta)
 
   def vector_statistic(*indices):
     values = statistic(*indices)
     return np.array([values[name] for name in names])
 
-  result = stats.bootstrap(
+  result = _bootstrap(
       data, vector_statistic, n_resamples=int(num_resamples),
       vectorized=False, paired=False, confidence_level=confidence_level,
-      method=METHOD, rng=np.random.default_rng(seed))
+      rng=np.random.default_rng(seed))
   summary = _interval_summary(names, estimates, result, num_resamples,
                               confidence_level, seed)
   summary['recalibrated'] = bool(statistic.recalibrates)
@@ -323,9 +337,9 @@ def probe_margin_intervals(osr_db: Mapping[str, np.ndarray],
                      np.median(replaced_video, axis=axis) - true_median])
 
   estimates = dict(zip(names, margins(*columns)))
-  result = stats.bootstrap(
+  result = _bootstrap(
       columns, margins, n_resamples=int(num_resamples), vectorized=True,
-      paired=True, confidence_level=confidence_level, method=METHOD,
+      paired=True, confidence_level=confidence_level,
       rng=np.random.default_rng(seed))
   return _interval_summary(names, estimates, result, num_resamples,
                            confidence_level, seed)
@@ -392,9 +406,9 @@ def theta_interval(energies: calibration.SetEnergies,
       return float('nan')
 
   all_groups = np.arange(names.size)
-  result = stats.bootstrap(
+  result = _bootstrap(
       [all_groups], calibrated_theta, n_resamples=int(num_resamples),
-      vectorized=False, confidence_level=confidence_level, method=METHOD,
+      vectorized=False, confidence_level=confidence_level,
       rng=np.random.default_rng(seed))
   summary = _interval_summary(['theta'],
                               {'theta': calibrated_theta(all_groups)},

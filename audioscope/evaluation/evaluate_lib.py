@@ -1092,8 +1092,9 @@ def evaluate(output_dir: Optional[str],
         sample, thetas[operating_point], target_osr_db=target_osr_db,
         tolerance_db=tolerance_db, num_resamples=bootstrap_resamples,
         confidence_level=confidence_level, seed=bootstrap_seed)
-    intervals.update(operating_point=operating_point,
-                     calibration_set=calibration_set)
+    if intervals is not None:
+      intervals.update(operating_point=operating_point,
+                       calibration_set=calibration_set)
     logging.info('Bootstrap intervals (%d resamples) in %.1f s.',
                  bootstrap_resamples, time.monotonic() - started)
   counts = {key: uncalibrated[key] for key in (

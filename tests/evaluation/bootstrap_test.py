@@ -194,6 +194,31 @@ class EvaluationIntervalsTest(parameterized.TestCase, tf.test.TestCase):
     self.assertFalse(intervals['recalibrated'])
     self.assertNotIn('theta', intervals['metrics'])
 
+  def test_sets_too_small_or_resamples_undefined(self):
+    on, off, validation = _sets()
+    sample = evaluate_lib.evaluation_sample(on.select([0]), off, validation)
+    self.assertIsNone(bootstrap.evaluation_intervals(sample, 0.0,
+                                                     num_resamples=20))
+    summary = evaluate_lib.evaluate(None, on.select([0]), off,
+                                    calibration_off_screen=validation,
+                                    bootstrap_resamples=20)
+    self.assertIsNone(summary['intervals'])
+    # Two on-screen MoMs, one with a silent reference: a quarter of the
+    # resamples hold only that one and have no median SNR.
+    two = on.select([0, 1])
+    two.on_screen_references[1] = 0.0
+    sample = evaluate_lib.evaluation_sample(two, off, validation)
+    with self.assertLogs(level='WARNING') as logs:
+      table = bootstrap.evaluation_intervals(sample, 0.0,
+                                             num_resamples=100)['metrics']
+    self.assertIn('No bootstrap interval of median_snr_db', logs.output[0])
+    self.assertAllClose(table['median_snr_db']['estimate'],
+                        evaluate_lib.evaluate_predictions(
+                            two, off, table['theta']['estimate'])[0][
+                                'median_snr_db'], atol=1e-4)
+    self.assertIsNone(table['median_snr_db']['low'])
+    self.assertIsNotNone(table['median_osr_db']['low'])
+
   def test_seed_repeats(self):
     on, off, validation = _sets()
     sample = evaluate_lib.evaluation_sample(on, off, validation)
