@@ -415,10 +415,3 @@ def theta_interval(energies: calibration.SetEnergies,
                               result, num_resamples, confidence_level, seed)
   summary['num_groups'] = int(names.size)
   return summary
-
-
-def format_interval(interval: Mapping[str, Any], digits: int = 2) -> str:
-  """'low to high', or '-' when the interval is undefined."""
-  if interval.get('low') is None or interval.get('high') is None:
-    return '-'
-  return f'{interval["low"]:.{digits}f} to {interval["high"]:.{digits}f}'

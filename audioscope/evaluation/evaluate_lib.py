@@ -775,6 +775,14 @@ def format_value(value: Optional[float], digits: int = 2) -> str:
   return text[1:] if text.startswith('-') and float(text) == 0.0 else text
 
 
+def format_interval(interval: Mapping[str, Any], digits: int = 2) -> str:
+  """A bootstrap interval as the reports print it: 'low to high' or '-'."""
+  if interval.get('low') is None or interval.get('high') is None:
+    return MISSING
+  return (f'{format_value(interval["low"], digits)} to '
+          f'{format_value(interval["high"], digits)}')
+
+
 def _row_label(name: str, summary: Mapping[str, Any]) -> str:
   if name == ROW_NO_PROCESSING:
     return 'No processing (x_on = x, 0 dB OSR)'
@@ -871,7 +879,7 @@ def intervals_markdown(intervals: Mapping[str, Any], set_name: str) -> str:
     values = intervals['metrics'][name]
     digits = 3 if name == 'theta' else 2
     lines.append(f'| {title} | {format_value(values["estimate"], digits)} | '
-                 f'{bootstrap.format_interval(values, digits)} |')
+                 f'{format_interval(values, digits)} |')
   return '\n'.join(lines) + '\n'
 
 

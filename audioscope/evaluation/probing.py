@@ -265,9 +265,8 @@ def markdown_table(result: Dict[str, Any], model_name: str = 'Model') -> str:
     for condition, margin in margins.items():
       texts[condition] = f'{margin:+.2f} dB'
       if intervals and intervals['metrics'][condition]['low'] is not None:
-        texts[condition] += (
-            ' (' + bootstrap.format_interval(intervals['metrics'][condition])
-            + ')')
+        texts[condition] += ' ({})'.format(
+            evaluate_lib.format_interval(intervals['metrics'][condition]))
     lines += ['', 'Median OSR above the true video\'s (how much more of the '
               'audio a negative video suppresses): blank '
               f'{texts["blank_video"]}, replaced {texts["replaced_video"]}.']

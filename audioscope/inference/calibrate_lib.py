@@ -424,7 +424,7 @@ def calibrate_videos(model: export_lib.InferenceModel,
         'videos: %s (a wide interval: more off-screen videos would pin '
         'the operating point down).', 100 * interval['confidence_level'],
         interval['num_groups'],
-        bootstrap.format_interval(interval['metrics']['theta'], 3))
+        '{low:.3f} to {high:.3f}'.format(**interval['metrics']['theta']))
   if report['on_screen'].get('median_suppression_db_calibrated') is not None:
     logging.info(
         'On the %d on-screen windows the estimate loses %.2f dB at that '
