@@ -108,6 +108,19 @@ def _median(values) -> float:
   return float(np.median(values)) if values.size else float('nan')
 
 
+def _calibrated_theta(energies: calibration.SetEnergies,
+                      target_osr_db: float, tolerance_db: float) -> float:
+  """The calibrated theta of a resample; NaN where no theta reaches the
+  target (the resample then leaves its interval undefined)."""
+  try:
+    return calibration.calibrate_energies_with_details(
+        energies, target_osr_db=target_osr_db,
+        tolerance_db=tolerance_db).theta
+  except ValueError as e:
+    logging.debug('Bootstrap resample not calibrated: %s', e)
+    return float('nan')
+
+
 class ResampleMetrics:
   """The metrics of a resample of an `EvaluationSample` (`__call__`).
 
@@ -146,13 +159,7 @@ class ResampleMetrics:
             if name != 'theta' or self.recalibrates]
 
   def calibrate(self, energies: calibration.SetEnergies) -> float:
-    try:
-      return calibration.calibrate_energies_with_details(
-          energies, target_osr_db=self.target_osr_db,
-          tolerance_db=self.tolerance_db).theta
-    except ValueError as e:  # Unreachable target or all silent.
-      logging.debug('Bootstrap resample not calibrated: %s', e)
-      return float('nan')
+    return _calibrated_theta(energies, self.target_osr_db, self.tolerance_db)
 
   def __call__(self, on_index, off_index, calibration_index=None
                ) -> Dict[str, float]:
@@ -397,13 +404,8 @@ def theta_interval(energies: calibration.SetEnergies,
   def calibrated_theta(group_index):
     index = np.concatenate([members[g] for g in np.asarray(group_index,
                                                            np.int64)])
-    try:
-      return calibration.calibrate_energies_with_details(
-          energies.take(index), target_osr_db=target_osr_db,
-          tolerance_db=tolerance_db).theta
-    except ValueError as e:  # Unreachable target on this resample.
-      logging.debug('Bootstrap resample not calibrated: %s', e)
-      return float('nan')
+    return _calibrated_theta(energies.take(index), target_osr_db,
+                             tolerance_db)
 
   all_groups = np.arange(names.size)
   result = _bootstrap(

@@ -109,6 +109,12 @@ def on_screen_estimate(logits, sources, offset=0.0):
   return np.einsum('nm,nmt->nt', probabilities, sources)
 
 
+def _probability_energy(probabilities, gram):
+  """`[N]` energy p^T G p of sum_m p_m s_m, from the sources' Gram matrices."""
+  return np.maximum(
+      np.einsum('nm,nmk,nk->n', probabilities, gram, probabilities), 0.0)
+
+
 @dataclasses.dataclass(frozen=True)
 class SetEnergies:
   """What calibration needs of a set, without the audio (`set_energies`).
@@ -148,9 +154,7 @@ class SetEnergies:
 
   def probability_energy(self, probabilities):
     """`[N]` energy of sum_m p_m s_m for probabilities `[N, M]`."""
-    energy = np.einsum('nm,nmk,nk->n', probabilities, self.gram,
-                       probabilities)
-    return np.maximum(energy, 0.0)
+    return _probability_energy(probabilities, self.gram)
 
   def estimate_energy(self, theta):
     """`[N]` energy of the on-screen estimate at logit offset theta."""
@@ -211,12 +215,10 @@ class OnScreenEnergies:
   def snr_db(self, offset=0.0):
     """`[N]` SNR(x_on, x_on(offset)) as `audioscope.metrics.snr` gives it."""
     probabilities = special.expit(self.logits + float(offset))
-    estimate_energy = np.einsum('nm,nmk,nk->n', probabilities, self.gram,
-                                probabilities)
     error_energy = np.maximum(
         self.reference_energy -
-        2.0 * np.sum(probabilities * self.cross, axis=-1) + estimate_energy,
-        0.0)
+        2.0 * np.sum(probabilities * self.cross, axis=-1) +
+        _probability_energy(probabilities, self.gram), 0.0)
     return _db(self.reference_energy / self.num_samples,
                error_energy / self.num_samples)
 
